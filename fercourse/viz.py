@@ -73,7 +73,9 @@ def plot_probabilities(probabilities, labels, ax=None, title: str | None = None,
     ax.set_xlim(0, 1)
     ax.set_xlabel("probability")
     for yi, p in zip(y, probs):
-        ax.text(min(p + 0.01, 0.9), yi, f"{p:.3f}", va="center", fontsize=8)
+        inside = p > 0.85  # no room to the right of the bar: write inside it, in white
+        ax.text(p - 0.01 if inside else p + 0.01, yi, f"{p:.3f}", va="center", fontsize=8,
+                ha="right" if inside else "left", color="white" if inside else "black")
     if title:
         ax.set_title(title)
     return ax
