@@ -1,0 +1,21 @@
+"""Datasets: one common structure, subject-aware splits, loaders for the real formats.
+
+``Dataset`` is what every source returns (real loaders and ``fercourse.synth``).
+The loaders read the datasets a learner placed under ``fercourse.config.data_dir()``
+(see :mod:`fercourse.data.loaders`); ``python -m fercourse data import <name> <download>``
+checks a download and puts it there (:mod:`fercourse.data.importer`).
+"""
+
+from fercourse.data.dataset import (
+    IMAGE_COLUMNS,
+    VIDEO_COLUMNS,
+    Dataset,
+    check_no_leak,
+    loso_folds,
+    subject_split,
+)
+from fercourse.data import loaders
+from fercourse.data.loaders import *  # noqa: F403  (the loaders, listed in loaders.__all__)
+
+__all__ = ["Dataset", "IMAGE_COLUMNS", "VIDEO_COLUMNS", "check_no_leak", "loso_folds", "subject_split"]
+__all__ += loaders.__all__

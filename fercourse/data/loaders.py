@@ -1,0 +1,754 @@
+"""Loaders for the real datasets, each in the layout its owners publish.
+
+Every loader returns a :class:`~fercourse.data.Dataset` and reads from
+``fercourse.config.data_dir() / <name>`` unless it is given a folder.  Put a download
+there with ``python -m fercourse data import <name> <download>``, which checks it first.
+
+========  =====================================================  =======================
+name      layout under the dataset folder                        samples
+========  =====================================================  =======================
+fer2013   ``fer2013.csv`` (``emotion,pixels,Usage``) or           48x48 grey images
+          ``train|test/<emotion>/*.png``
+ckplus    ``cohn-kanade-images/S005/001/S005_001_00000001.png``   grey images (first and
+          and ``Emotion/S005/001/S005_001_*_emotion.txt``         last frame) or clips
+jaffe     ``KA.AN1.39.tiff`` (subject, code + pose, number)       grey images
+casme2    ``CASME2_RAW_selected/sub01/EP02_01f/img46.jpg`` and    clips at 200 fps
+          ``CASME2-coding-*.xlsx``
+samm      ``SAMM/006/006_1_2/006_05562.jpg`` and                  clips at 200 fps
+          ``SAMM_Micro_FACS_Codes_v2.xlsx``
+baum      ``<label>/*.mp4`` or ``*.avi`` (any label folders),     clips at the file's fps
+          optional ``subjects.csv``
+========  =====================================================  =======================
+
+Images are grey ``uint8`` arrays (the posed datasets are grey; the few colour CK+
+frames are converted).  Clips are lazy: each sample is a zero-argument callable that
+reads the clip as a ``(T, H, W, 3)`` RGB ``uint8`` array when called, so a whole
+micro-expression dataset never sits in memory at once.  Subject ids are kept as the
+dataset writes them (``"S005"``, ``"sub01"``, ``"006"``, ``"KA"``).
+
+Anything that does not match the published format raises
+:class:`~fercourse.errors.DatasetError` naming the file, line or cell.  Files that are
+not part of the format (a ``README``, a sequence without a label) are left out with a
+warning that says how many and which.
+"""
+
+from __future__ import annotations
+
+import bisect
+import csv
+import functools
+import re
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from fercourse import config, emotions
+from fercourse.data.dataset import Dataset
+from fercourse.errors import DatasetError, InvalidInputError
+
+__all__ = [
+    "LOADERS",
+    "load",
+    "load_fer2013",
+    "load_fer2013_csv",
+    "load_fer2013_folders",
+    "load_ckplus",
+    "load_jaffe",
+    "load_casme2",
+    "load_samm",
+    "load_video_folders",
+    "as_megc",
+]
+
+FER2013_SIDE = 48
+FER2013_USAGE = {"Training": "train", "PublicTest": "val", "PrivateTest": "test"}
+#: Split folders of FER2013's image-folder version (Kaggle's has ``train`` and ``test``).
+FER2013_FOLDERS = {"train": "train", "val": "val", "validation": "val", "test": "test"}
+CKPLUS_FPS = 30.0
+MICRO_FPS = 200.0
+DEFAULT_VIDEO_FPS = 30.0
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff")
+VIDEO_SUFFIXES = (".mp4", ".avi", ".mov", ".mkv")
+_IMPORT_HINT = "Put the download there with `python -m fercourse data import {name} <download>`."
+
+# ------------------------------------------------------------------- helpers
+
+
+def _dataset_root(root, name: str) -> Path:
+    """The dataset folder: ``root`` if given, else ``data_dir()/name``; it must exist."""
+    folder = Path(root).expanduser() if root is not None else config.data_dir() / name
+    if not folder.is_dir():
+        what = "is a file, not a folder" if folder.exists() else "does not exist"
+        raise DatasetError(
+            f"The {name} folder {folder} {what}. Give the folder that holds the dataset. "
+            + _IMPORT_HINT.format(name=name)
+        )
+    return folder
+
+
+def _subfolder(root: Path, names: tuple[str, ...], what: str) -> Path:
+    """The first of ``names`` that is a folder in ``root``."""
+    for name in names:
+        if (root / name).is_dir():
+            return root / name
+    raise DatasetError(f"{root} has no folder {' or '.join(names)}; it should hold {what}.")
+
+
+def _one_file(root: Path, pattern: str, what: str) -> Path:
+    found = sorted(root.glob(pattern))
+    if len(found) != 1:
+        problem = "no file" if not found else f"{len(found)} files ({', '.join(f.name for f in found)})"
+        raise DatasetError(
+            f"{root} has {problem} matching {pattern}; expected exactly one: {what}. "
+            "Keep the one that came with your download next to the frame folders."
+        )
+    return found[0]
+
+
+def _relative(path: Path, root: Path) -> str:
+    return path.relative_to(root).as_posix()
+
+
+def _warn_left_out(items: list[str], why: str) -> None:
+    if items:
+        shown = ", ".join(items[:5]) + (f" and {len(items) - 5} more" if len(items) > 5 else "")
+        warnings.warn(f"Left out {len(items)} item(s) {why}: {shown}.", UserWarning, stacklevel=3)
+
+
+def _progress(items, desc: str):
+    from tqdm.auto import tqdm
+
+    return tqdm(items, desc=desc, leave=False)
+
+
+def _label(value, dataset: str, where: str, canonical: bool = True) -> str:
+    """The label of ``value`` (canonical or the dataset's own), or a DatasetError saying where."""
+    try:
+        return emotions.to_canonical(value, dataset) if canonical else emotions.dataset_label(value, dataset)
+    except InvalidInputError as error:
+        raise DatasetError(f"{where}: {error}") from None
+
+
+def _read_gray(file: Path) -> np.ndarray:
+    from fercourse import face
+
+    try:
+        return face.to_gray(face.load_image(file))
+    except InvalidInputError as error:
+        raise DatasetError(f"{error} Copy or download the file again.") from None
+
+
+def _read_frames(files: tuple[Path, ...]) -> np.ndarray:
+    """A clip stored as one image a frame, as ``(T, H, W, 3)`` RGB ``uint8``."""
+    from fercourse import face
+
+    try:
+        frames = [face.load_image(f) for f in files]
+    except InvalidInputError as error:
+        raise DatasetError(f"{error} Copy or download the clip again.") from None
+    sizes = sorted({f.shape for f in frames})
+    if len(sizes) > 1:
+        raise DatasetError(
+            f"The frames of the clip in {files[0].parent} have different sizes {sizes}; "
+            "a clip's frames must all have one size. Copy or download the clip again."
+        )
+    return np.stack(frames)
+
+
+def _stack_or_list(images: list[np.ndarray]):
+    return np.stack(images) if len({im.shape for im in images}) == 1 else images
+
+
+def _frame_number(file: Path) -> int | None:
+    """The frame number at the end of an image's name (``img46.jpg`` -> 46, ``006_05562.jpg`` -> 5562)."""
+    match = re.search(r"(\d+)$", file.stem)
+    return int(match.group(1)) if match else None
+
+
+# ------------------------------------------------------------------- FER2013
+
+
+def _pixels(text: str, where: str) -> np.ndarray:
+    try:
+        values = np.fromstring(text, dtype=np.int64, sep=" ")
+    except ValueError:
+        bad = next((t for t in text.split() if not t.isdigit()), text.strip()[:20])
+        raise DatasetError(
+            f"{where}: pixel value {bad!r} is not an integer; the pixels column holds "
+            f"{FER2013_SIDE * FER2013_SIDE} whole numbers 0..255 separated by spaces. "
+            "The file is damaged: download fer2013.csv again."
+        ) from None
+    if values.size != FER2013_SIDE * FER2013_SIDE:
+        raise DatasetError(
+            f"{where}: {values.size} pixel values, expected {FER2013_SIDE * FER2013_SIDE} "
+            f"({FER2013_SIDE} x {FER2013_SIDE}). The row is cut short or damaged: download fer2013.csv again."
+        )
+    if values.min() < 0 or values.max() > 255:
+        raise DatasetError(f"{where}: pixel values run from {values.min()} to {values.max()}; expected 0..255.")
+    return values.astype(np.uint8).reshape(FER2013_SIDE, FER2013_SIDE)
+
+
+def load_fer2013_csv(path) -> Dataset:
+    """FER2013 from its CSV: ``emotion`` (0..6), ``pixels`` (2304 numbers), ``Usage``.
+
+    ``Usage`` becomes the split (``Training`` -> train, ``PublicTest`` -> val,
+    ``PrivateTest`` -> test; without the column every row is ``unassigned``).
+    FER2013 records no subject ids: every ``subject`` is ``"unknown"``, so the
+    subject-leakage checks of :mod:`fercourse.data` cannot say anything about it.
+    The table also has ``usage`` and ``line`` (the CSV line, 1 being the header).
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise DatasetError(f"The FER2013 CSV {path} does not exist; check the path.")
+    images, labels, usages, lines = [], [], [], []
+    with path.open(newline="", encoding="utf-8-sig") as handle:
+        reader = csv.reader(handle)
+        header = next(reader, None)
+        if header is None:
+            raise DatasetError(f"{path} is empty; expected the header line emotion,pixels,Usage and one row a face.")
+        columns = [name.strip() for name in header]
+        missing = [name for name in ("emotion", "pixels") if name not in columns]
+        if missing:
+            raise DatasetError(
+                f"{path}, line 1: the header {','.join(header)!r} lacks the column(s) {', '.join(missing)}; "
+                "FER2013's CSV starts with emotion,pixels,Usage. Check that this is fer2013.csv."
+            )
+        emotion_at, pixels_at = columns.index("emotion"), columns.index("pixels")
+        usage_at = columns.index("Usage") if "Usage" in columns else None
+        for fields in _progress(reader, desc=path.name):
+            where = f"{path}, line {reader.line_num}"
+            if not any(field.strip() for field in fields):
+                continue
+            if len(fields) != len(columns):
+                raise DatasetError(
+                    f"{where}: {len(fields)} fields for the {len(columns)} columns {', '.join(columns)}. "
+                    "The file is damaged: download it again."
+                )
+            labels.append(_label(fields[emotion_at].strip(), "fer2013", f"{where}, column emotion"))
+            images.append(_pixels(fields[pixels_at], where))
+            usage = fields[usage_at].strip() if usage_at is not None else ""
+            if usage_at is not None and usage not in FER2013_USAGE:
+                raise DatasetError(f"{where}: Usage {usage!r} is not one of {', '.join(FER2013_USAGE)}.")
+            usages.append(usage)
+            lines.append(reader.line_num)
+    if not images:
+        raise DatasetError(f"{path} has a header but no rows; download fer2013.csv again.")
+    table = pd.DataFrame(
+        {
+            "label": labels,
+            "subject": "unknown",
+            "split": [FER2013_USAGE.get(u, "unassigned") for u in usages],
+            "usage": usages,
+            "line": lines,
+        }
+    )
+    return Dataset("fer2013", "image", emotions.FER2013_LABELS, np.stack(images), table)
+
+
+def load_fer2013_folders(root) -> Dataset:
+    """FER2013 as image folders, ``train|test/<emotion>/*.png`` (Kaggle's folder version).
+
+    Folder names are FER2013's class names (angry, disgust, fear, happy, neutral, sad,
+    surprise); ``val`` or ``validation`` folders are read too.  Subjects are
+    ``"unknown"`` (FER2013 has no subject ids); the table's ``file`` is the path
+    relative to ``root``.
+    """
+    root = _dataset_root(root, "fer2013")
+    rows, images, left_out = [], [], []
+    for split_dir in sorted(p for p in root.iterdir() if p.is_dir() and p.name.lower() in FER2013_FOLDERS):
+        for label_dir in sorted(p for p in split_dir.iterdir() if p.is_dir()):
+            label = _label(label_dir.name, "fer2013", f"Folder {_relative(label_dir, root)}")
+            for file in sorted(label_dir.iterdir()):
+                if file.suffix.lower() not in IMAGE_SUFFIXES:
+                    left_out.append(_relative(file, root))
+                    continue
+                images.append(_read_gray(file))
+                rows.append((label, FER2013_FOLDERS[split_dir.name.lower()], _relative(file, root)))
+    _warn_left_out(left_out, "that are not images")
+    if not rows:
+        raise DatasetError(
+            f"{root} holds no FER2013 images; expected train/<emotion>/*.png and test/<emotion>/*.png "
+            f"with emotion one of {', '.join(sorted(emotions.FER2013_LABELS))}."
+        )
+    table = pd.DataFrame(rows, columns=["label", "split", "file"]).assign(subject="unknown")
+    return Dataset("fer2013", "image", emotions.FER2013_LABELS, _stack_or_list(images), table)
+
+
+def load_fer2013(path=None) -> Dataset:
+    """FER2013 from ``path``: its CSV, a folder holding ``fer2013.csv``, or the image folders.
+
+    With no ``path`` it reads ``data_dir()/fer2013``.  See :func:`load_fer2013_csv` and
+    :func:`load_fer2013_folders`; subjects are ``"unknown"`` (FER2013 has no subject ids).
+    """
+    if path is not None and Path(path).is_file():
+        return load_fer2013_csv(path)
+    root = _dataset_root(path, "fer2013")
+    if (root / "fer2013.csv").is_file():
+        return load_fer2013_csv(root / "fer2013.csv")
+    if any((root / name).is_dir() for name in FER2013_FOLDERS):
+        return load_fer2013_folders(root)
+    csvs = sorted(root.glob("*.csv"))
+    if len(csvs) == 1:
+        return load_fer2013_csv(csvs[0])
+    raise DatasetError(
+        f"{root} holds neither fer2013.csv nor the train/ and test/ image folders of FER2013. "
+        + _IMPORT_HINT.format(name="fer2013")
+    )
+
+
+# ----------------------------------------------------------------------- CK+
+
+
+def load_ckplus(root=None, *, video: bool = False) -> Dataset:
+    """CK+: the labelled sequences of ``cohn-kanade-images/`` with their ``Emotion/`` files.
+
+    Only the sequences that have an ``*_emotion.txt`` (327 of the 593) are used; the
+    others are left out with a warning.  By default each sequence gives two grey
+    images: its first frame, labelled ``neutral``, and its last (apex) frame, labelled
+    with the sequence's emotion; the table has ``sequence``, ``frame`` (index in the
+    sequence) and ``file``.  With ``video=True`` each sequence is one lazy clip at
+    30 fps with onset 0 and apex and offset at the last frame (CK+ sequences run from
+    neutral to the peak).  Labels are the course's canonical names, contempt included.
+    """
+    root = _dataset_root(root, "ckplus")
+    images_dir = _subfolder(root, ("cohn-kanade-images",), "the frames (extended-cohn-kanade-images archive)")
+    labels_dir = _subfolder(root, ("Emotion",), "the emotion labels (Emotion_labels archive)")
+    sequences = {}
+    for file in sorted(labels_dir.glob("*/*/*_emotion.txt")):
+        key = (file.parent.parent.name, file.parent.name)
+        if key in sequences:
+            raise DatasetError(
+                f"{file.parent} holds more than one *_emotion.txt; a CK+ sequence has one label. "
+                "Remove the extra file."
+            )
+        sequences[key] = file
+    if not sequences:
+        raise DatasetError(f"{labels_dir} holds no Emotion/<subject>/<sequence>/*_emotion.txt files.")
+    unlabelled = sorted(
+        _relative(d, root) for d in images_dir.glob("*/*") if d.is_dir() and (d.parent.name, d.name) not in sequences
+    )
+    _warn_left_out(unlabelled, "because CK+ gives them no emotion file")
+
+    rows, samples = [], []
+    for (subject, sequence), label_file in _progress(sequences.items(), desc="CK+"):
+        where = _relative(label_file, root)
+        label = _label(label_file.read_text(errors="replace").strip(), "ckplus", where)
+        frames = sorted((images_dir / subject / sequence).glob("*.png"))
+        if not frames:
+            raise DatasetError(
+                f"{where} labels a sequence, but {_relative(images_dir, root)}/{subject}/{sequence} has no PNG "
+                "frames; the image archive is incomplete. Extract it again."
+            )
+        base = {"subject": subject, "split": "unassigned", "sequence": sequence}
+        if video:
+            n = len(frames)
+            samples.append(functools.partial(_read_frames, tuple(frames)))
+            rows.append({"label": label, **base, "fps": CKPLUS_FPS, "n_frames": n, "onset": 0,
+                         "apex": n - 1, "offset": n - 1, "folder": _relative(frames[0].parent, root)})
+        else:
+            for index, frame_label in ((0, "neutral"), (len(frames) - 1, label)):
+                samples.append(_read_gray(frames[index]))
+                rows.append({"label": frame_label, **base, "frame": index, "file": _relative(frames[index], root)})
+    kind = "video" if video else "image"
+    return Dataset("ckplus", kind, emotions.CANONICAL_LABELS, samples if video else _stack_or_list(samples),
+                   pd.DataFrame(rows))
+
+
+# --------------------------------------------------------------------- JAFFE
+
+_JAFFE_NAME = re.compile(r"^([A-Za-z]{2})\.([A-Za-z]{2})(\d+)\.(\d+)\.tiff?$", re.IGNORECASE)
+
+
+def load_jaffe(root=None) -> Dataset:
+    """JAFFE: 213 grey photos named ``<subject>.<code><pose>.<number>.tiff`` (``KA.AN1.39.tiff``).
+
+    The subject is the first part (``KA``), the expression code the second
+    (NE HA SA SU AN DI FE, mapped to canonical names); the table also keeps ``code``,
+    ``pose``, ``number`` and ``file``.  TIFF files named otherwise are left out with a
+    warning.
+    """
+    root = _dataset_root(root, "jaffe")
+    rows, images, left_out = [], [], []
+    for file in sorted(p for p in root.rglob("*") if p.suffix.lower() in (".tif", ".tiff")):
+        match = _JAFFE_NAME.match(file.name)
+        if not match:
+            left_out.append(_relative(file, root))
+            continue
+        subject, code, pose, number = match.groups()
+        label = _label(code, "jaffe", f"File {_relative(file, root)} (expression code {code})")
+        images.append(_read_gray(file))
+        rows.append((label, subject.upper(), code.upper(), int(pose), int(number), _relative(file, root)))
+    _warn_left_out(left_out, "whose names do not follow JAFFE's SUBJECT.CODE<pose>.<number>.tiff")
+    if not rows:
+        raise DatasetError(f"{root} holds no JAFFE images named like KA.AN1.39.tiff. " + _IMPORT_HINT.format(name="jaffe"))
+    table = pd.DataFrame(rows, columns=["label", "subject", "code", "pose", "number", "file"]).assign(split="unassigned")
+    return Dataset("jaffe", "image", emotions.FER2013_LABELS, _stack_or_list(images), table)
+
+
+# ------------------------------------------------------ CASME II and SAMM
+
+# The coding spreadsheets' columns, by key.  CASME II writes "OnsetFrame", SAMM
+# "Onset Frame": names are compared without case, spaces or punctuation.
+_SHEET_COLUMNS = {
+    "subject": "Subject",
+    "filename": "Filename",
+    "onset": "Onset Frame",
+    "apex": "Apex Frame",
+    "offset": "Offset Frame",
+    "aus": "Action Units",
+    "emotion": "Estimated Emotion",
+}
+_HEADER_SEARCH_ROWS = 30
+
+
+def _squash(value) -> str:
+    return re.sub(r"[^a-z0-9]", "", str(value).lower())
+
+
+def _read_sheet(file: Path) -> tuple[dict[str, int], list[tuple[int, tuple]]]:
+    """Column positions by key and ``(spreadsheet row, values)`` of the rows below the header.
+
+    The header is the row (among the first 30) that holds the most of the expected
+    column names, so title rows above the table are fine.
+    """
+    try:
+        import openpyxl
+    except ImportError:
+        raise DatasetError(f"Reading {file.name} needs openpyxl: pip install openpyxl") from None
+    try:
+        book = openpyxl.load_workbook(file, read_only=True, data_only=True)
+        rows = [tuple(row) for row in book.worksheets[0].iter_rows(values_only=True)]
+        book.close()
+    except Exception as error:  # openpyxl raises many kinds for a damaged or non-Excel file
+        raise DatasetError(
+            f"{file} could not be read as an Excel workbook ({type(error).__name__}: {error}); "
+            "use the .xlsx that came with the dataset."
+        ) from None
+    wanted = {_squash(name): key for key, name in _SHEET_COLUMNS.items()}
+    best_row, best = 0, {}
+    for number, row in enumerate(rows[:_HEADER_SEARCH_ROWS], start=1):
+        found = {wanted[_squash(c)]: i for i, c in enumerate(row) if c is not None and _squash(c) in wanted}
+        if len(found) > len(best):
+            best_row, best = number, found
+    expected = ", ".join(_SHEET_COLUMNS.values())
+    if len(best) < 2:
+        raise DatasetError(
+            f"{file}: none of its first {_HEADER_SEARCH_ROWS} rows holds the column names {expected}; "
+            "use the coding spreadsheet that came with the dataset."
+        )
+    missing = [name for key, name in _SHEET_COLUMNS.items() if key not in best]
+    if missing:
+        raise DatasetError(
+            f"{file}, row {best_row}: the header lacks the column(s) {', '.join(missing)}; "
+            f"expected {expected}. Restore the column or use the spreadsheet as it came with the dataset."
+        )
+    return best, [(best_row + 1 + i, row) for i, row in enumerate(rows[best_row:])]
+
+
+def _frame_cell(value, where: str) -> int | None:
+    """A frame number from a cell; ``None`` where the sheet gives none ('/', blank, 0 or negative)."""
+    if value is None or (isinstance(value, str) and value.strip() in ("", "/", "-")):
+        return None
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise DatasetError(f"{where}: {value!r} is not a frame number; expected a whole number or '/'.") from None
+    if not number.is_integer():
+        raise DatasetError(f"{where}: {value!r} is not a whole frame number.")
+    return int(number) if number > 0 else None
+
+
+def _phase_indices(numbers: list[int], onset, apex, offset, where: str) -> tuple[list[int], list[str]]:
+    """Onset, apex and offset as 0-based indices into the clip's sorted frame numbers.
+
+    The rule for incomplete cells: a missing onset is the clip's first frame, a missing
+    offset its last, a missing apex the middle frame between onset and offset.  A frame
+    number that is not in the folder becomes the nearest frame that is, and an apex
+    outside onset..offset is moved to the nearer end.  Each repair is noted.
+    """
+    notes = []
+
+    def index(value, fallback, name):
+        if value is None:
+            notes.append(f"{name} not given: {'first' if fallback == 0 else 'last'} frame used")
+            return fallback
+        at = min(bisect.bisect_left(numbers, value), len(numbers) - 1)
+        if at > 0 and abs(numbers[at - 1] - value) <= abs(numbers[at] - value):
+            at -= 1
+        if numbers[at] != value:
+            notes.append(f"{name} frame {value} is not in the clip folder: nearest frame {numbers[at]} used")
+        return at
+
+    start = index(onset, 0, "onset")
+    end = index(offset, len(numbers) - 1, "offset")
+    if start > end:
+        raise DatasetError(f"{where}: the onset frame {onset} comes after the offset frame {offset}; fix the row.")
+    if apex is None:
+        notes.append("apex not given: middle frame between onset and offset used")
+        peak = (start + end) // 2
+    else:
+        peak = index(apex, 0, "apex")
+        if not start <= peak <= end:
+            notes.append(f"apex frame {apex} lies outside onset..offset: moved to the nearer end")
+            peak = min(max(peak, start), end)
+    return [start, peak, end], notes
+
+
+def _load_micro(name: str, root, sheet_pattern: str, frame_dirs: tuple[str, ...], subject_id) -> Dataset:
+    """The shared reader of CASME II and SAMM: a coding spreadsheet plus one frame folder a clip."""
+    root = _dataset_root(root, name)
+    sheet = _one_file(root, sheet_pattern, "the coding spreadsheet")
+    frames_root = _subfolder(root, frame_dirs, "one folder of frames a subject")
+    columns, sheet_rows = _read_sheet(sheet)
+    rows, samples = [], []
+    for line, cells in _progress(sheet_rows, desc=name):
+        value = {key: cells[i] if i < len(cells) else None for key, i in columns.items()}
+        if value["subject"] is None and value["filename"] is None:
+            continue  # blank rows below the table
+        where = f"{sheet.name}, row {line}"
+        if value["subject"] is None or value["filename"] is None:
+            raise DatasetError(f"{where}: the Subject or Filename cell is empty; fill it in or remove the row.")
+        subject = subject_id(value["subject"], where)
+        clip = str(value["filename"]).strip()
+        folder = frames_root / subject / clip
+        files = [f for f in folder.glob("*") if f.suffix.lower() in IMAGE_SUFFIXES] if folder.is_dir() else []
+        numbered = sorted((n, f) for n, f in ((_frame_number(f), f) for f in files) if n is not None)
+        if not numbered:
+            raise DatasetError(
+                f"{where}: the clip folder {_relative(folder, root)} is missing or holds no numbered frames; "
+                "extract the frames archive again, or remove the row if you left the clip out on purpose."
+            )
+        numbers = [n for n, _ in numbered]
+        phases = [_frame_cell(value[k], f"{where}, column {_SHEET_COLUMNS[k]}") for k in ("onset", "apex", "offset")]
+        indices, notes = _phase_indices(numbers, *phases, where)
+        label = _label(value["emotion"], name, f"{where}, column Estimated Emotion", canonical=False)
+        samples.append(functools.partial(_read_frames, tuple(f for _, f in numbered)))
+        rows.append(
+            {
+                "label": label,
+                "subject": subject,
+                "split": "unassigned",
+                "fps": MICRO_FPS,
+                "n_frames": len(numbers),
+                "onset": indices[0],
+                "apex": indices[1],
+                "offset": indices[2],
+                "clip": clip,
+                **{f"{k}_frame": numbers[i] for k, i in zip(("onset", "apex", "offset"), indices)},
+                "aus": "" if value["aus"] is None else str(value["aus"]).strip(),
+                "megc": emotions.to_megc(label, name),
+                "notes": "; ".join(notes),
+                "folder": _relative(folder, root),
+            }
+        )
+    if not rows:
+        raise DatasetError(f"{sheet} lists no clips below its header row.")
+    return Dataset(name, "video", emotions.DATASET_LABELS[name], samples, pd.DataFrame(rows))
+
+
+def _subject_number(value, where: str) -> int:
+    text = str(value).strip()
+    digits = re.sub(r"^(sub)", "", text, flags=re.IGNORECASE)
+    try:
+        return int(float(digits))
+    except ValueError:
+        raise DatasetError(f"{where}, column Subject: {value!r} is not a subject number.") from None
+
+
+def load_casme2(root=None) -> Dataset:
+    """CASME II: clips from ``CASME2_RAW_selected/subNN/<Filename>/imgN.jpg`` and the coding sheet.
+
+    The sheet (``CASME2-coding-*.xlsx``) gives Subject, Filename, OnsetFrame,
+    ApexFrame, OffsetFrame, Action Units and Estimated Emotion.  Clips are lazy, at
+    200 fps.  ``onset``/``apex``/``offset`` are 0-based indices into the clip's frames;
+    the sheet's frame numbers stay in ``onset_frame``/``apex_frame``/``offset_frame``.
+    Some sheet cells give '/' or 0 instead of a frame: a missing apex becomes the middle
+    frame between onset and offset, a missing offset the clip's last frame (and a
+    missing onset its first); the ``notes`` column says where that happened.  Labels are
+    CASME II's own words (with ``repression`` and ``others``); ``megc`` holds the MEGC
+    class (``None`` for ``others``), see :func:`as_megc`.  Subjects are ``"sub01"`` ...
+    """
+    return _load_micro(
+        "casme2", root, "CASME2-coding-*.xlsx", ("CASME2_RAW_selected", "CASME2_RAW", "CASME2-RAW", "Cropped"),
+        lambda value, where: f"sub{_subject_number(value, where):02d}",
+    )
+
+
+def load_samm(root=None) -> Dataset:
+    """SAMM: clips from ``SAMM/<subject>/<Filename>/<subject>_<frame>.jpg`` and its FACS code sheet.
+
+    The sheet (``SAMM_Micro_FACS_Codes*.xlsx``) has title rows above the table; the
+    header row is found by its column names (Subject, Filename, Onset Frame, Apex
+    Frame, Offset Frame, Action Units, Estimated Emotion).  Everything else is as in
+    :func:`load_casme2` (200 fps, indices within the clip, the same rule for missing
+    frames, where an offset of -1 also counts as missing).  Subjects are three-digit
+    strings (``"006"``); ``Other`` is written ``others``.
+    """
+    return _load_micro(
+        "samm", root, "SAMM_Micro_FACS_Codes*.xlsx", ("SAMM",),
+        lambda value, where: f"{_subject_number(value, where):03d}",
+    )
+
+
+def as_megc(dataset: Dataset) -> Dataset:
+    """A micro-expression dataset relabelled with the three MEGC classes, ``others`` left out.
+
+    The original label moves to the ``emotion`` column.
+    """
+    if "megc" not in dataset.table.columns:
+        raise InvalidInputError(
+            f"as_megc needs a micro-expression dataset with a 'megc' column (casme2, samm); "
+            f"{dataset.name!r} has none."
+        )
+    part = dataset.subset(dataset.table["megc"].notna().to_numpy())
+    table = part.table.assign(emotion=part.table["label"], label=part.table["megc"])
+    return Dataset(f"{dataset.name}-megc", dataset.kind, emotions.MEGC_LABELS, part.samples, table, part.extras)
+
+
+# ------------------------------------------------------------- video folders
+
+
+def _open_video(file: Path):
+    import cv2
+
+    from fercourse._env import quiet_stderr
+
+    with quiet_stderr():  # FFmpeg's own complaints; the error below says what matters
+        capture = cv2.VideoCapture(str(file))
+    if not capture.isOpened():
+        raise DatasetError(
+            f"Video {file} cannot be opened: it is truncated, damaged or not a video that OpenCV "
+            "can decode. Copy or download it again, or move it out of the dataset folder."
+        )
+    return capture
+
+
+def _probe_video(file: Path) -> tuple[float, int]:
+    """``(fps, frame count)`` of a video after checking that its first frame decodes.
+
+    Where the container does not record the frame count, the frames are counted.
+    """
+    import cv2
+
+    capture = _open_video(file)
+    try:
+        fps = capture.get(cv2.CAP_PROP_FPS)
+        count = int(capture.get(cv2.CAP_PROP_FRAME_COUNT))
+        if not capture.read()[0]:
+            raise DatasetError(
+                f"Video {file} opens but no frame can be decoded (truncated?); copy or download it again."
+            )
+        if count <= 0:
+            count = 1
+            while capture.grab():
+                count += 1
+    finally:
+        capture.release()
+    return (fps if fps > 0 else DEFAULT_VIDEO_FPS), count
+
+
+def _read_video(file: Path, expected: int) -> np.ndarray:
+    """All frames of a video as ``(T, H, W, 3)`` RGB; fewer than ``expected`` means truncated."""
+    import cv2
+
+    capture = _open_video(file)
+    frames = []
+    try:
+        while True:
+            ok, frame = capture.read()
+            if not ok:
+                break
+            frames.append(cv2.cvtColor(frame, cv2.COLOR_BGR2RGB))
+    finally:
+        capture.release()
+    if not frames or len(frames) < expected:
+        raise DatasetError(
+            f"Video {file} is truncated: its header announces {expected} frames but only {len(frames)} "
+            "could be decoded. Copy or download it again."
+        )
+    return np.stack(frames)
+
+
+def _subjects_from_csv(file: Path) -> dict[str, str]:
+    table = pd.read_csv(file, dtype=str)
+    table.columns = [c.strip() for c in table.columns]
+    missing = [c for c in ("filename", "subject") if c not in table.columns]
+    if missing:
+        raise DatasetError(
+            f"{file}: lacks the column(s) {', '.join(missing)}; expected a header filename,subject "
+            "and one row a video (its file name, e.g. S01_take2.mp4, and the person's id)."
+        )
+    return dict(zip(table["filename"].str.strip(), table["subject"].str.strip()))
+
+
+def _subject_from_name(file: Path) -> str:
+    prefix = re.split(r"[_\-]", file.stem, maxsplit=1)
+    return prefix[0] if len(prefix) == 2 and prefix[0] else "unknown"
+
+
+def load_video_folders(root=None, *, name: str = "baum") -> Dataset:
+    """Videos sorted into one folder per label (BAUM style): ``root/<label>/*.mp4|avi|mov|mkv``.
+
+    The labels are the folder names, sorted.  Subjects come from ``root/subjects.csv``
+    (columns ``filename,subject``, one row a video file name) when it exists; otherwise
+    from the file name: the part before the first ``_`` or ``-`` (``S01_happy3.mp4`` ->
+    ``S01``), or ``"unknown"`` for a name without one (then no subject-wise split is
+    possible).  Each video is opened now to read its fps and frame count and to check
+    that it decodes; the frames are read lazily, and a clip that turns out shorter than
+    its header says raises :class:`DatasetError`.  BAUM-style clips have no annotated
+    phases: onset is the first frame, offset the last and apex the middle one.
+    """
+    root = _dataset_root(root, name)
+    subjects_file = root / "subjects.csv"
+    subjects = _subjects_from_csv(subjects_file) if subjects_file.is_file() else None
+    rows, samples, left_out = [], [], []
+    for folder in sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith((".", "__"))):
+        videos = sorted(f for f in folder.iterdir() if f.suffix.lower() in VIDEO_SUFFIXES)
+        left_out += [_relative(f, root) for f in folder.iterdir() if f not in videos]
+        for file in _progress(videos, desc=folder.name):
+            if subjects is not None and file.name not in subjects:
+                raise DatasetError(
+                    f"{subjects_file} has no row for {file.name} (in {folder.name}/); add a line "
+                    f"{file.name},<subject id>."
+                )
+            fps, count = _probe_video(file)
+            samples.append(functools.partial(_read_video, file, count))
+            rows.append(
+                {
+                    "label": folder.name,
+                    "subject": subjects[file.name] if subjects is not None else _subject_from_name(file),
+                    "split": "unassigned",
+                    "fps": fps,
+                    "n_frames": count,
+                    "onset": 0,
+                    "apex": max(count - 1, 0) // 2,
+                    "offset": max(count - 1, 0),
+                    "file": _relative(file, root),
+                }
+            )
+    _warn_left_out(left_out, f"that are not videos ({', '.join(VIDEO_SUFFIXES)})")
+    if not rows:
+        raise DatasetError(f"{root} holds no videos in label folders (<label>/*.mp4 or *.avi).")
+    table = pd.DataFrame(rows)
+    return Dataset(name, "video", tuple(sorted(table["label"].unique())), samples, table)
+
+
+#: Every loader by dataset name (the names of the folders under ``data_dir()``).
+LOADERS = {
+    "fer2013": load_fer2013,
+    "ckplus": load_ckplus,
+    "jaffe": load_jaffe,
+    "casme2": load_casme2,
+    "samm": load_samm,
+    "baum": load_video_folders,
+}
+
+
+def load(name: str, root=None) -> Dataset:
+    """Load a dataset by name (``fer2013``, ``ckplus``, ``jaffe``, ``casme2``, ``samm``, ``baum``)."""
+    key = str(name).strip().lower()
+    if key not in LOADERS:
+        raise InvalidInputError(f"Unknown dataset {name!r}; the course can load: {', '.join(LOADERS)}.")
+    return LOADERS[key](root)

@@ -1,0 +1,197 @@
+"""Tiny datasets written in the real published formats, for the data tests.
+
+Each builder writes into a folder the test gives (``tmp_path``) and returns what the
+test needs to check the loader's answer.  Frames are flat grey images whose value
+encodes their position, so a test can see that frames come back in order.
+"""
+
+from __future__ import annotations
+
+import io
+import tarfile
+import zipfile
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+FER_PIXELS = 48 * 48
+
+
+def pixel_text(value: int, count: int = FER_PIXELS) -> str:
+    """A FER2013 pixels field: ``count`` copies of ``value``."""
+    return " ".join([str(value)] * count)
+
+
+def write_fer2013_csv(path: Path, rows=None, header: str = "emotion,pixels,Usage") -> Path:
+    """A FER2013 CSV; by default three valid rows (angry/train, happy/val, neutral/test)."""
+    if rows is None:
+        rows = [(0, pixel_text(10), "Training"), (3, pixel_text(20), "PublicTest"), (6, pixel_text(30), "PrivateTest")]
+    lines = [header] + [",".join(str(field) for field in row) for row in rows]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def write_image(path: Path, value: int, size: tuple[int, int] = (4, 4), color: bool = False) -> Path:
+    """A flat image file (PNG, JPEG or TIFF by suffix) whose pixels are all ``value``."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    shape = size + ((3,) if color else ())
+    assert cv2.imwrite(str(path), np.full(shape, value, np.uint8))
+    return path
+
+
+def make_fer2013_folders(root: Path) -> Path:
+    for split, label, name, value in [
+        ("train", "happy", "Training_1.png", 50),
+        ("train", "angry", "Training_2.png", 60),
+        ("test", "sad", "PrivateTest_3.png", 70),
+    ]:
+        write_image(root / split / label / name, value, size=(48, 48))
+    return root
+
+
+# ----------------------------------------------------------------------- CK+
+
+
+def make_ckplus(root: Path) -> Path:
+    """Two labelled sequences (S005/001 disgust, 3 frames; S010/002 contempt, 2 frames) and an unlabelled one."""
+    sequences = {("S005", "001"): (3, "3.0000000e+00"), ("S010", "002"): (2, "2.0000000e+00"), ("S010", "003"): (2, None)}
+    for (subject, sequence), (frames, code) in sequences.items():
+        for i in range(frames):
+            write_image(root / "cohn-kanade-images" / subject / sequence / f"{subject}_{sequence}_{i + 1:08d}.png",
+                        10 * (i + 1))
+        if code is not None:
+            label = root / "Emotion" / subject / sequence / f"{subject}_{sequence}_{frames:08d}_emotion.txt"
+            label.parent.mkdir(parents=True, exist_ok=True)
+            label.write_text(f"   {code}\n")
+    return root
+
+
+# --------------------------------------------------------------------- JAFFE
+
+
+def make_jaffe(root: Path) -> Path:
+    for name, value in [("KA.AN1.39.tiff", 40), ("KA.HA2.30.tiff", 50), ("NA.NE1.202.tiff", 60)]:
+        write_image(root / name, value, size=(8, 8))
+    return root
+
+
+# ------------------------------------------------------ CASME II and SAMM
+
+
+def write_xlsx(path: Path, rows: list[list]) -> Path:
+    from openpyxl import Workbook
+
+    book = Workbook()
+    for row in rows:
+        book.active.append(row)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    book.save(path)
+    return path
+
+
+def write_clip(folder: Path, names: list[str]) -> None:
+    """Frames 0, 1, 2, ... as flat JPEGs of value 40, 60, 80, ... in file-name order."""
+    for i, name in enumerate(names):
+        write_image(folder / name, 40 + 20 * i, size=(8, 8), color=True)
+
+
+CASME2_HEADER = ["Subject", "Filename", "OnsetFrame", "ApexFrame", "OffsetFrame", "Action Units", "Estimated Emotion"]
+
+
+def make_casme2(root: Path, header=None, emotion: str = "happiness") -> Path:
+    """Two clips: sub01/EP02_01f (img46..img50, full codes) and sub02/EP03_02 (apex '/', offset 0)."""
+    write_clip(root / "CASME2_RAW_selected" / "sub01" / "EP02_01f", [f"img{n}.jpg" for n in range(46, 51)])
+    write_clip(root / "CASME2_RAW_selected" / "sub02" / "EP03_02", [f"img{n}.jpg" for n in range(9, 15)])
+    write_xlsx(
+        root / "CASME2-coding-20140508.xlsx",
+        [
+            header or CASME2_HEADER,
+            [1, "EP02_01f", 46, 48, 50, "6+12", emotion],
+            [2, "EP03_02", 10, "/", 0, "4+L10", "repression"],
+        ],
+    )
+    return root
+
+
+def make_samm(root: Path) -> Path:
+    """A SAMM sheet with title rows above the table, and two clips of subject 006."""
+    write_clip(root / "SAMM" / "006" / "006_1_2", [f"006_{n:05d}.jpg" for n in range(5562, 5567)])
+    write_clip(root / "SAMM" / "006" / "006_1_3", [f"006_{n:05d}.jpg" for n in range(6000, 6004)])
+    write_xlsx(
+        root / "SAMM_Micro_FACS_Codes_v2.xlsx",
+        [
+            ["SAMM micro-movements, FACS coded"],
+            ["coded by two certified coders"],
+            [],
+            ["Subject", "Filename", "Inducement Code", "Onset Frame", "Apex Frame", "Offset Frame", "Duration",
+             "Type", "Action Units", "Notes", "Estimated Emotion"],
+            ["006", "006_1_2", 1, 5562, 5564, 5566, 5, "Micro - 1/2", "4+7", None, "Anger"],
+            [6, "006_1_3", 1, 6001, 6002, -1, 4, "Micro - 1/2", "R12", None, "Other"],
+        ],
+    )
+    return root
+
+
+# -------------------------------------------------------------------- videos
+
+
+def write_video(path: Path, frames: int = 6, fourcc: str = "MJPG", size: int = 16) -> Path:
+    """A short red clip (RGB 200, 0, 0) at 30 fps."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*fourcc), 30.0, (size, size))
+    assert writer.isOpened(), f"OpenCV cannot write {path.suffix} with {fourcc}"
+    frame = np.zeros((size, size, 3), np.uint8)
+    frame[..., 2] = 200  # OpenCV writes BGR
+    for _ in range(frames):
+        writer.write(frame)
+    writer.release()
+    return path
+
+
+def make_video_folders(root: Path) -> Path:
+    write_video(root / "happy" / "S01_take1.avi")
+    write_video(root / "happy" / "S02-take1.mp4", fourcc="mp4v")
+    write_video(root / "sad" / "S01_take2.avi", frames=4)
+    return root
+
+
+def truncate(path: Path, keep: float) -> Path:
+    """Cut ``path`` to the first ``keep`` fraction of its bytes, as an interrupted download would."""
+    data = path.read_bytes()
+    path.write_bytes(data[: int(len(data) * keep)])
+    return path
+
+
+# ------------------------------------------------------------------ archives
+
+
+def zip_folder(folder: Path, archive: Path, prefix: str = "", extra: dict[str, bytes] | None = None) -> Path:
+    """Zip ``folder``'s files under ``prefix``, plus ``extra`` members given by name."""
+    with zipfile.ZipFile(archive, "w") as handle:
+        for file in sorted(folder.rglob("*")):
+            if file.is_file():
+                handle.write(file, prefix + file.relative_to(folder).as_posix())
+        for name, data in (extra or {}).items():
+            handle.writestr(zipfile.ZipInfo(name), data)
+    return archive
+
+
+def tar_folder(folder: Path, archive: Path, prefix: str = "") -> Path:
+    with tarfile.open(archive, "w:gz") as handle:
+        handle.add(folder, arcname=prefix or folder.name)
+    return archive
+
+
+def tar_with_link(archive: Path, link: str, target: str) -> Path:
+    """A tar holding one ordinary file and a symbolic link ``link`` -> ``target``."""
+    with tarfile.open(archive, "w") as handle:
+        data = b"hello"
+        info = tarfile.TarInfo("pack/readme.txt")
+        info.size = len(data)
+        handle.addfile(info, io.BytesIO(data))
+        info = tarfile.TarInfo(link)
+        info.type, info.linkname = tarfile.SYMTYPE, target
+        handle.addfile(info)
+    return archive

@@ -1,0 +1,214 @@
+"""fercourse.synth: the synthetic faces and clips that are the course's embedded default."""
+
+import numpy as np
+import pytest
+
+from fercourse import synth
+from fercourse.data import Dataset
+from fercourse.emotions import FER2013_LABELS, PROTOTYPES
+from fercourse.errors import InvalidInputError
+
+
+@pytest.fixture(scope="module")
+def small():
+    return synth.faces(70, size=48, seed=3)
+
+
+def test_canonical_mesh_is_mediapipes_neutral_face_in_image_axes():
+    points = synth.canonical_mesh()
+    assert points.shape == (478, 3)
+    assert points[4, 2] == points[:468, 2].min()  # the tip of the nose is nearest the camera
+    assert points[10, 1] < points[1, 1] < points[152, 1]  # forehead above nose above chin
+    assert points[33, 0] < 0 < points[263, 0]  # the subject's right eye is on the image's left
+    assert np.allclose(points[468, :2], points[list(synth.RIGHT_EYE_RING), :2].mean(axis=0))
+
+
+def test_tessellation_triangles_match_mediapipes_edges():
+    from fercourse.face import mesh_edges
+
+    tri = synth.triangles()
+    assert tri.shape == (852, 3)
+    edges = {tuple(sorted(e)) for t in tri for e in ((t[0], t[1]), (t[1], t[2]), (t[0], t[2]))}
+    assert edges == set(map(tuple, mesh_edges().tolist()))
+
+
+def test_neutral_face_has_closed_lips():
+    neutral = synth.neutral_mesh()
+    assert abs(neutral[14, 1] - neutral[13, 1]) < 0.05
+
+
+@pytest.mark.parametrize(
+    "au, point, direction",
+    [
+        (12, 61, (-1, -1)),  # lip corner puller: the right corner moves out (image left) and up
+        (15, 291, (0, 1)),  # lip corner depressor: the corner moves down
+        (1, 107, (0, -1)),  # inner brow raiser: the inner brow moves up
+        (4, 107, (1, 1)),  # brow lowerer: the brow moves down and towards the midline
+        (26, 152, (0, 1)),  # jaw drop: the chin moves down
+        (43, 159, (0, 1)),  # eyes closed: the upper lid moves down
+    ],
+)
+def test_action_units_move_the_right_points_the_right_way(au, point, direction):
+    moved = synth.face_mesh(aus={au: 1.0})[point, :2] - synth.face_mesh()[point, :2]
+    for axis, sign in enumerate(direction):
+        if sign:
+            assert np.sign(moved[axis]) == sign, (au, point, moved)
+
+
+def test_eyes_closed_meets_the_lower_lid():
+    closed = synth.face_mesh(aus={43: 1.0})
+    assert abs(closed[159, 1] - closed[145, 1]) < 0.05
+
+
+def test_contempt_is_one_sided():
+    mesh = synth.face_mesh(aus={"R12": 1.0})
+    neutral = synth.face_mesh()
+    assert np.linalg.norm(mesh[61] - neutral[61]) > 0.5
+    assert np.linalg.norm(mesh[291] - neutral[291]) < 0.05
+
+
+def test_pose_rotates_the_face():
+    turned = synth.face_mesh(pose=(30, 0, 0))
+    frontal = synth.face_mesh()
+    assert turned[1, 0] > frontal[1, 0] + 1.0  # yaw to the image's right moves the nose tip right
+    rolled = synth.face_mesh(pose=(0, 0, 20))
+    eye_line = rolled[263, :2] - rolled[33, :2]
+    assert np.degrees(np.arctan2(eye_line[1], eye_line[0])) == pytest.approx(20, abs=1.0)
+
+
+def test_render_returns_image_and_exact_landmarks():
+    image, landmarks = synth.render(synth.face_mesh(aus={12: 1.0}), size=96)
+    assert image.shape == (96, 96, 3) and image.dtype == np.uint8
+    assert landmarks.shape == (478, 3)
+    x, y = landmarks[1, :2].astype(int)
+    assert 0 < x < 96 and 0 < y < 96
+    grey, same = synth.render(synth.face_mesh(aus={12: 1.0}), size=96, color=False)
+    assert grey.shape == (96, 96) and np.allclose(same, landmarks)
+    # the eyes are darker than the cheeks below them: something face-like was drawn
+    eye = int(landmarks[468, 1]), int(landmarks[468, 0])
+    assert image[eye].mean() < image[int(landmarks[50, 1]), int(landmarks[50, 0])].mean()
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"aus": {99: 1.0}}, "Unknown action unit 99"),
+        ({"aus": {12: 1.5}}, "must lie in \\[0, 1\\]"),
+    ],
+)
+def test_face_mesh_refuses_bad_action_units(kwargs, message):
+    with pytest.raises(InvalidInputError, match=message):
+        synth.face_mesh(**kwargs)
+
+
+def test_render_refuses_bad_meshes_and_sizes():
+    with pytest.raises(InvalidInputError, match="shape \\(478, 3\\)"):
+        synth.render(np.zeros((468, 3)))
+    with pytest.raises(InvalidInputError, match="at least 16 pixels"):
+        synth.render(synth.face_mesh(), size=8)
+
+
+def test_faces_are_a_balanced_labelled_dataset(small):
+    assert isinstance(small, Dataset) and small.kind == "image"
+    assert small.samples.shape == (70, 48, 48) and small.samples.dtype == np.uint8
+    assert small.table["label"].value_counts().to_dict() == {label: 10 for label in FER2013_LABELS}
+    assert small.extras["landmarks"].shape == (70, 478, 3)
+    assert set(small.table["split"]) == {"train", "val", "test"}
+    assert {"AU12", "AU26", "yaw", "variant", "subject"} <= set(small.table.columns)
+
+
+def test_labels_and_au_columns_agree(small):
+    happy = small.table[small.table["label"] == "happy"]
+    neutral = small.table[small.table["label"] == "neutral"]
+    assert (happy["AU12"] > 0.5).all()
+    au_columns = [c for c in small.table.columns if c.startswith("AU")]
+    assert (neutral[au_columns] == 0).all().all()
+
+
+def test_splits_never_share_a_subject(small):
+    sides = small.table.groupby("subject")["split"].nunique()
+    assert (sides == 1).all()
+
+
+def test_faces_are_deterministic_from_the_seed():
+    a = synth.faces(14, size=32, seed=5, split=None)
+    b = synth.faces(14, size=32, seed=5, split=None)
+    c = synth.faces(14, size=32, seed=6, split=None)
+    assert np.array_equal(a.samples, b.samples) and a.table.equals(b.table)
+    assert not np.array_equal(a.samples, c.samples)
+
+
+def test_landmarks_are_where_the_face_is_drawn(small):
+    # the nose tip of every image lies inside the frame, near the centre
+    tips = small.extras["landmarks"][:, 1, :2]
+    assert np.all((tips > 8) & (tips < 40))
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"n": 0}, "positive number"),
+        ({"labels": ("happy", "bored")}, "No expression \\['bored'\\]"),
+        ({"intensity": (0.9, 0.2)}, "intensity must be"),
+        ({"framing": "wide"}, "framing must be"),
+    ],
+)
+def test_faces_refuses_bad_arguments(kwargs, message):
+    with pytest.raises(InvalidInputError, match=message):
+        synth.faces(**{"n": 7, **kwargs})
+
+
+def test_every_expression_has_a_pattern_the_generator_can_draw():
+    rng = np.random.default_rng(0)
+    for emotion in PROTOTYPES:
+        aus, variant = synth.expression_aus(emotion, rng)
+        synth.face_mesh(aus=aus)  # every code is known to the generator
+        assert variant
+
+
+@pytest.fixture(scope="module")
+def micro():
+    return synth.clips(6, fps=30, seconds=1.5, size=32, seed=2, kind="micro", blink_rate=0.0, split=None)
+
+
+def test_micro_clips_have_their_event_inside_and_short(micro):
+    table = micro.table
+    assert micro.kind == "video" and len(micro) == 6
+    assert (table["onset"] <= table["apex"]).all() and (table["apex"] <= table["offset"]).all()
+    assert ((table["offset"] - table["onset"]) / table["fps"] <= 0.5 + 2 / 30).all()
+    assert (table["onset"] > 0).all() and (table["offset"] < table["n_frames"] - 1).all()
+    assert (table["intensity"] <= 0.5).all()
+    assert micro.sample(0).shape == (45, 32, 32)
+
+
+def test_clip_motion_peaks_at_the_apex(micro):
+    aus = micro.extras["aus"]
+    for i, row in micro.table.iterrows():
+        strength = aus[i].sum(axis=1)
+        assert strength[row["apex"]] == pytest.approx(strength.max())
+        assert strength[0] == 0 and strength[-1] == 0  # neutral before and after
+        motion = np.abs(np.diff(micro.extras["landmarks"][i, :, :, :2], axis=0)).mean(axis=(1, 2))
+        assert motion[row["onset"] : row["offset"]].max() > motion[: max(row["onset"] - 1, 1)].max()
+
+
+def test_blinks_close_the_eyes_and_are_counted():
+    data = synth.clips(2, fps=30, seconds=4.0, size=32, seed=1, kind="macro", blink_rate=1.0, head_motion=0.0, split=None)
+    for i, row in data.table.iterrows():
+        closure = data.extras["eye_closure"][i]
+        assert row["blinks"] >= 1
+        closed = closure > 0.5
+        starts = np.flatnonzero(closed[1:] & ~closed[:-1]) + 1
+        assert len(starts) + int(closed[0]) == row["blinks"]
+
+
+def test_envelope_shape():
+    curve = synth.envelope(31, 10.0, onset=1.0, apex=1.5, offset=2.5)
+    assert curve[:10].max() == 0 and curve[15] == pytest.approx(1.0) and curve[25:].max() == 0
+    assert np.all(np.diff(curve[10:16]) >= 0) and np.all(np.diff(curve[15:26]) <= 0)
+
+
+def test_clips_refuse_impossible_timing():
+    with pytest.raises(InvalidInputError, match="too short"):
+        synth.clips(1, fps=30, seconds=0.3, kind="macro")
+    with pytest.raises(InvalidInputError, match="kind must be"):
+        synth.clips(1, kind="giant")
