@@ -1,43 +1,99 @@
-"""Faces in images: input checking, the 478-point MediaPipe face mesh, face crops.
+"""Faces in images: checking, detection, the 478-point mesh, alignment, crops, normalisation.
 
-The landmarker is MediaPipe's Face Landmarker (Tasks API), run from the model
-bundle shipped in :mod:`fercourse.assets`.  For every face it gives 478 3-D
-landmarks, 52 blendshape scores and a 4x4 facial transformation matrix.
+The home module of chapter 03 (preprocessing).  From the one obvious call to the
+pieces below it:
+
+* :func:`get_faces` -- every face in a photo, aligned on the eye line, cropped by
+  eye distance and resized, with its box;
+* :func:`detect_faces` -- boxes from three detectors behind one interface (OpenCV's
+  Haar cascade, MediaPipe's BlazeFace, the boxes of the landmarker's meshes);
+* :func:`detect_meshes` / :class:`FaceLandmarker` -- MediaPipe's Face Landmarker
+  (Tasks API, run from the bundle shipped in :mod:`fercourse.assets`), on still
+  images or on video frames: 478 3-D landmarks, 52 blendshape scores and the
+  facial transformation matrix (hence the head pose) per face;
+* :func:`align`, :func:`crop_by_eyes`, :func:`crop_square`, :func:`region_crops`
+  (the MicroX eye, nose, mouth and face crops of a clip);
+* :func:`equalize`, :func:`smooth`, :func:`resize`, :func:`convert_color` -- small
+  functions that compose;
+* landmark conventions: ``REGIONS`` (index sets of eyes, brows, nose, mouth, face
+  oval, irises), :data:`LANDMARKS_68` (the iBUG/dlib 68 points), :func:`eye_centers`,
+  :func:`canonical_mesh` and :func:`mirror_indices` (what a horizontal flip does
+  to the indices).
+
+Augmentation (flips, distortions, affine, brightness) lives in :mod:`fercourse.augment`.
+
+Conventions, used everywhere in the course:
+
+* Points are ``(x, y)`` or ``(x, y, z)`` in pixels, x to the right, y down, with
+  pixel centres at whole numbers (OpenCV's convention).
+* **Left and right are the subject's own**, as in MediaPipe's names: the "left
+  eye" is the person's left eye, which in an ordinary (unmirrored) photo of a
+  frontal face appears on the *image's right*.  Where an order of two eyes
+  matters it is (right eye, left eye), which for an upright face is image-left
+  first.
 
 >>> from skimage.data import astronaut
->>> faces = detect_meshes(astronaut())      # doctest: +SKIP
->>> faces[0].landmarks.shape                # doctest: +SKIP
-(478, 3)
+>>> faces = get_faces(astronaut(), size=48)   # doctest: +SKIP
+>>> faces[0].image.shape                       # doctest: +SKIP
+(48, 48, 3)
 """
 
 from __future__ import annotations
 
 import atexit
+import functools
+import math
 import os
+import weakref
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 
 from fercourse import assets
 from fercourse._env import quiet_stderr
-from fercourse.errors import InvalidInputError, NoFaceError
+from fercourse.errors import AssetError, InvalidInputError, NoFaceError
 
 __all__ = [
     "N_LANDMARKS",
+    "LANDMARKS_68",
+    "REGIONS",
+    "CROP_REGIONS",
+    "KEYPOINT_NAMES",
+    "DETECTION_METHODS",
+    "HeadPose",
     "FaceMesh",
     "FaceLandmarker",
+    "Detection",
+    "FaceDetector",
+    "FaceCrop",
     "as_rgb",
     "to_gray",
     "load_image",
+    "check_image_array",
     "detect_meshes",
     "detect_mesh",
+    "detect_faces",
     "mesh_edges",
+    "canonical_mesh",
+    "mirror_indices",
+    "eye_centers",
+    "transform_points",
+    "align",
+    "crop_by_eyes",
+    "get_faces",
     "crop_square",
+    "region_boxes",
+    "region_crops",
+    "equalize",
+    "smooth",
+    "resize",
+    "convert_color",
 ]
 
 N_LANDMARKS = 478
-
 
 # --------------------------------------------------------------------------- images
 
@@ -65,15 +121,13 @@ def load_image(file: str | os.PathLike) -> np.ndarray:
     return as_rgb(image, name=str(file))
 
 
-def as_rgb(image, name: str = "image") -> np.ndarray:
-    """Return ``image`` as a contiguous ``(H, W, 3)`` RGB ``uint8`` array.
+def check_image_array(image, name: str = "image") -> np.ndarray:
+    """Check the layout of an image array and return it as ``(H, W, C)``, C in 1, 3, 4.
 
-    Accepts a file path, a grey ``(H, W)`` or ``(H, W, 1)`` array, RGB ``(H, W, 3)``
-    or RGBA ``(H, W, 4)`` (alpha dropped); ``uint8`` values, or floats in [0, 1].
-    Anything else raises :class:`InvalidInputError` naming the problem.
+    Accepts ``(H, W)`` or ``(H, W, C)`` arrays of numbers with finite values; the
+    values themselves are not converted.  Anything else raises
+    :class:`InvalidInputError` naming the problem.
     """
-    if isinstance(image, (str, os.PathLike)):
-        return load_image(image)
     if not isinstance(image, np.ndarray):
         raise InvalidInputError(
             f"{name} must be a NumPy array or an image file path, got {type(image).__name__}."
@@ -86,37 +140,60 @@ def as_rgb(image, name: str = "image") -> np.ndarray:
         raise InvalidInputError(
             f"{name} has shape {image.shape}; expected (height, width) or (height, width, channels)."
         )
-    channels = image.shape[2]
-    if channels not in (1, 3, 4):
+    if image.shape[2] not in (1, 3, 4):
         raise InvalidInputError(
-            f"{name} has {channels} channels; expected 1 (grey), 3 (RGB) or 4 (RGBA)."
+            f"{name} has {image.shape[2]} channels; expected 1 (grey), 3 (RGB) or 4 (RGBA)."
         )
+    if not (np.issubdtype(image.dtype, np.number) or image.dtype == bool):
+        raise InvalidInputError(f"{name} has dtype {image.dtype}; expected uint8 or float in [0, 1].")
+    if np.issubdtype(image.dtype, np.floating) and not np.all(np.isfinite(image)):
+        raise InvalidInputError(f"{name} contains NaN or infinite values.")
+    return image
+
+
+def _to_uint8(image, name: str) -> np.ndarray:
+    """``(H, W, C)`` uint8 of any array :func:`check_image_array` accepts, values checked."""
+    image = check_image_array(image, name)
     if image.dtype == np.uint8:
-        out = image
-    elif np.issubdtype(image.dtype, np.floating):
-        if not np.all(np.isfinite(image)):
-            raise InvalidInputError(f"{name} contains NaN or infinite values.")
+        return image
+    if np.issubdtype(image.dtype, np.floating):
         low, high = float(image.min()), float(image.max())
         if low < 0.0 or high > 1.0:
             raise InvalidInputError(
                 f"{name} is a float image with values in [{low:.3g}, {high:.3g}]; float images must lie "
                 "in [0, 1] (or pass uint8 values 0..255)."
             )
-        out = np.round(image * 255.0).astype(np.uint8)
-    elif np.issubdtype(image.dtype, np.integer) or image.dtype == bool:
+        return np.round(image * 255.0).astype(np.uint8)
+    if np.issubdtype(image.dtype, np.integer) or image.dtype == bool:
         low, high = int(image.min()), int(image.max())
         if low < 0 or high > 255:
             raise InvalidInputError(
                 f"{name} has integer values in [{low}, {high}]; expected 0..255 (convert it to uint8)."
             )
-        out = image.astype(np.uint8)
-    else:
-        raise InvalidInputError(f"{name} has dtype {image.dtype}; expected uint8 or float in [0, 1].")
-    if channels == 1:
+        return image.astype(np.uint8)
+    raise InvalidInputError(f"{name} has dtype {image.dtype}; expected uint8 or float in [0, 1].")
+
+
+def as_rgb(image, name: str = "image") -> np.ndarray:
+    """Return ``image`` as a contiguous ``(H, W, 3)`` RGB ``uint8`` array.
+
+    Accepts a file path, a grey ``(H, W)`` or ``(H, W, 1)`` array, RGB ``(H, W, 3)``
+    or RGBA ``(H, W, 4)`` (alpha dropped); ``uint8`` values, or floats in [0, 1].
+    Anything else raises :class:`InvalidInputError` naming the problem.
+    """
+    if isinstance(image, (str, os.PathLike)):
+        return load_image(image)
+    out = _to_uint8(image, name)
+    if out.shape[2] == 1:
         out = np.repeat(out, 3, axis=2)
-    elif channels == 4:
-        out = out[:, :, :3]
-    return np.ascontiguousarray(out)
+    return np.ascontiguousarray(out[:, :, :3])
+
+
+def _as_image(image, name: str = "image") -> np.ndarray:
+    """Like :func:`as_rgb`, but grey images stay ``(H, W)`` grey."""
+    if isinstance(image, np.ndarray) and (image.ndim == 2 or (image.ndim == 3 and image.shape[2] == 1)):
+        return np.ascontiguousarray(_to_uint8(image, name)[:, :, 0])
+    return as_rgb(image, name)
 
 
 def to_gray(image, name: str = "image") -> np.ndarray:
@@ -126,7 +203,109 @@ def to_gray(image, name: str = "image") -> np.ndarray:
     return cv2.cvtColor(as_rgb(image, name=name), cv2.COLOR_RGB2GRAY)
 
 
+def _size_pair(size, name: str = "size") -> tuple[int, int]:
+    """``(width, height)`` from an int (square) or a pair of positive ints."""
+    pair = (size, size) if isinstance(size, (int, np.integer)) else size
+    try:
+        width, height = pair
+        ok = all(isinstance(v, (int, np.integer)) and v >= 1 for v in (width, height))
+    except (TypeError, ValueError):
+        ok = False
+    if not ok:
+        raise InvalidInputError(
+            f"{name} must be a positive integer or (width, height) of positive integers, got {size!r}."
+        )
+    return int(width), int(height)
+
+
+def _positive(value, name: str, allow_zero: bool = False) -> float:
+    """``value`` as a finite float > 0 (>= 0 with ``allow_zero``), else a clear error."""
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        number = math.nan
+    if not math.isfinite(number) or not (number >= 0 if allow_zero else number > 0):
+        kind = "non-negative" if allow_zero else "positive"
+        raise InvalidInputError(f"{name} must be a {kind} number, got {value!r}.")
+    return number
+
+
+# ---------------------------------------------------------- shared model instances
+
+_shared: dict[tuple, object] = {}
+# Every MediaPipe-backed instance still open; closed at exit, before MediaPipe's own
+# clean-up would fail noisily in their __del__.
+_open = weakref.WeakSet()
+
+
+def _shared_instance(cls, *args):
+    """One instance of ``cls(*args)`` per process, reused by the module-level functions."""
+    key = (cls.__name__, *args)
+    if key not in _shared:
+        _shared[key] = cls(*args)
+    return _shared[key]
+
+
+def _close_all() -> None:
+    for instance in list(_open):
+        instance.close()
+    _shared.clear()
+
+
+atexit.register(_close_all)
+
+
+def _bundle_member(member: str) -> bytes:
+    """Bytes of one file inside the shipped Face Landmarker bundle (a zip archive)."""
+    bundle = assets.path("face_landmarker")
+    try:
+        with zipfile.ZipFile(bundle) as archive:
+            return archive.read(member)
+    except (zipfile.BadZipFile, KeyError) as error:
+        raise AssetError(
+            f"The model bundle {bundle} has no readable {member} ({error}); reinstall fercourse."
+        ) from None
+
+
+class _Model:
+    """A model held in ``self._task``: ``close()`` releases it, and so does a ``with`` block's end."""
+
+    def close(self) -> None:
+        """Release the model's resources (done at interpreter exit for any still open)."""
+        task, self._task = getattr(self, "_task", None), None
+        if hasattr(task, "close"):
+            task.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+def _mp_image(rgb: np.ndarray):
+    import mediapipe as mp
+
+    return mp.Image(image_format=mp.ImageFormat.SRGB, data=rgb)
+
+
 # ----------------------------------------------------------------------- face mesh
+
+
+class HeadPose(NamedTuple):
+    """Head rotation in degrees, from the facial transformation matrix.
+
+    ``yaw`` > 0: the face turns towards the image's right (the subject turns to
+    their own left in an unmirrored photo).  ``pitch`` > 0: the face looks up.
+    ``roll`` > 0: the head tilts counter-clockwise as seen in the image (the
+    sense of a positive angle in ``cv2.getRotationMatrix2D``).  The three angles
+    are those of ``R = Ry(yaw) . Rx(-pitch) . Rz(roll)`` in MediaPipe's camera
+    space (x right, y up, z towards the viewer).
+    """
+
+    yaw: float
+    pitch: float
+    roll: float
 
 
 @dataclass
@@ -166,13 +345,33 @@ class FaceMesh:
         height, width = self.image_size
         return self.landmarks / np.array([width, height, width], dtype=np.float32)
 
+    @property
+    def landmarks_68(self) -> np.ndarray:
+        """The ``(68, 3)`` points of the iBUG/dlib convention (see :data:`LANDMARKS_68`)."""
+        return self.landmarks[LANDMARKS_68]
+
+    @property
+    def pose(self) -> HeadPose:
+        """Yaw, pitch and roll in degrees (conventions in :class:`HeadPose`)."""
+        if self.transform is None:
+            raise InvalidInputError(
+                "This FaceMesh has no transformation matrix, so its head pose is unknown; "
+                "use a mesh from detect_meshes() or FaceLandmarker."
+            )
+        r = np.asarray(self.transform, dtype=np.float64)[:3, :3]
+        r = r / np.linalg.norm(r, axis=0)  # drop any scale
+        yaw = math.atan2(r[0, 2], r[2, 2])
+        pitch = math.asin(float(np.clip(r[1, 2], -1.0, 1.0)))
+        roll = math.atan2(r[1, 0], r[1, 1])
+        return HeadPose(*(math.degrees(a) for a in (yaw, pitch, roll)))
+
     def blendshape_vector(self) -> np.ndarray:
         """The 52 blendshape scores as a float array, in MediaPipe's order."""
         return np.array(list(self.blendshapes.values()), dtype=np.float32)
 
 
-class FaceLandmarker:
-    """MediaPipe's Face Landmarker on still images, from the shipped model bundle.
+class FaceLandmarker(_Model):
+    """MediaPipe's Face Landmarker from the shipped model bundle, on images or video frames.
 
     Parameters
     ----------
@@ -180,39 +379,72 @@ class FaceLandmarker:
         The most faces to return per image.
     min_detection_confidence:
         Score below which the face detector ignores a candidate face.
+    mode:
+        ``"image"`` (every call is independent) or ``"video"`` (frames of one
+        clip or stream in order: :meth:`detect` then needs ``timestamp_ms``, and
+        MediaPipe tracks faces from frame to frame instead of detecting anew).
     """
 
-    def __init__(self, max_faces: int = 4, min_detection_confidence: float = 0.5):
+    MODES = ("image", "video")
+
+    def __init__(self, max_faces: int = 4, min_detection_confidence: float = 0.5, mode: str = "image"):
         if not isinstance(max_faces, int) or max_faces < 1:
             raise InvalidInputError(f"max_faces must be a positive integer, got {max_faces!r}.")
         if not 0.0 <= float(min_detection_confidence) <= 1.0:
             raise InvalidInputError(
                 f"min_detection_confidence must lie in [0, 1], got {min_detection_confidence!r}."
             )
+        if mode not in self.MODES:
+            raise InvalidInputError(f"mode must be 'image' or 'video', got {mode!r}.")
         self.max_faces = max_faces
         self.min_detection_confidence = float(min_detection_confidence)
+        self.mode = mode
+        self._last_timestamp = -1
         with quiet_stderr():
-            import mediapipe as mp
             from mediapipe.tasks.python import BaseOptions, vision
 
+            running_mode = vision.RunningMode.VIDEO if mode == "video" else vision.RunningMode.IMAGE
             options = vision.FaceLandmarkerOptions(
                 base_options=BaseOptions(model_asset_path=str(assets.path("face_landmarker"))),
-                running_mode=vision.RunningMode.IMAGE,
+                running_mode=running_mode,
                 num_faces=max_faces,
                 min_face_detection_confidence=self.min_detection_confidence,
                 output_face_blendshapes=True,
                 output_facial_transformation_matrixes=True,
             )
-            self._mp = mp
             self._task = vision.FaceLandmarker.create_from_options(options)
+            _open.add(self)
             # The first inference starts MediaPipe's worker threads, which log; do it here.
-            self._task.detect(mp.Image(image_format=mp.ImageFormat.SRGB, data=np.zeros((64, 64, 3), np.uint8)))
+            # In video mode it uses MediaPipe time 0, and user timestamps are shifted by 1 ms.
+            blank = _mp_image(np.zeros((64, 64, 3), np.uint8))
+            if mode == "video":
+                self._task.detect_for_video(blank, 0)
+            else:
+                self._task.detect(blank)
 
-    def detect(self, image) -> list[FaceMesh]:
-        """All faces in ``image`` (largest first); an empty list when there is none."""
+    def detect(self, image, timestamp_ms: int | None = None) -> list[FaceMesh]:
+        """All faces in ``image`` (largest first); an empty list when there is none.
+
+        In video mode ``timestamp_ms`` (the frame's time in the clip, a whole number
+        of milliseconds from 0) is required and must grow from call to call.
+        """
         rgb = as_rgb(image)
+        if self.mode == "video":
+            if not isinstance(timestamp_ms, (int, np.integer)) or timestamp_ms <= self._last_timestamp:
+                raise InvalidInputError(
+                    f"timestamp_ms must be a whole number of milliseconds, at least 0 and larger than the "
+                    f"previous frame's ({self._last_timestamp}), got {timestamp_ms!r}; in video mode pass each "
+                    "frame's time, e.g. round(1000 * index / fps), or use a new FaceLandmarker for a new clip."
+                )
+            self._last_timestamp = int(timestamp_ms)
+            result = self._task.detect_for_video(_mp_image(rgb), int(timestamp_ms) + 1)
+        else:
+            if timestamp_ms is not None:
+                raise InvalidInputError(
+                    "timestamp_ms is only used in video mode; create FaceLandmarker(mode='video') for clips."
+                )
+            result = self._task.detect(_mp_image(rgb))
         height, width = rgb.shape[:2]
-        result = self._task.detect(self._mp.Image(image_format=self._mp.ImageFormat.SRGB, data=rgb))
         scale = np.array([width, height, width], dtype=np.float32)
         faces = []
         for i, points in enumerate(result.face_landmarks):
@@ -223,37 +455,11 @@ class FaceLandmarker:
         faces.sort(key=lambda f: -f.box[2] * f.box[3])
         return faces
 
-    def close(self) -> None:
-        """Release MediaPipe's resources (also done at interpreter exit)."""
-        task, self._task = getattr(self, "_task", None), None
-        if task is not None:
-            task.close()
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
-
-
-_default_landmarkers: dict[tuple[int, float], FaceLandmarker] = {}
-
-
-def _close_default_landmarkers() -> None:
-    for landmarker in _default_landmarkers.values():
-        landmarker.close()
-    _default_landmarkers.clear()
-
-
-atexit.register(_close_default_landmarkers)
 
 
 def detect_meshes(image, max_faces: int = 4, min_detection_confidence: float = 0.5) -> list[FaceMesh]:
     """Face meshes of all faces in ``image``, largest first (a shared landmarker is reused)."""
-    key = (max_faces, float(min_detection_confidence))
-    if key not in _default_landmarkers:
-        _default_landmarkers[key] = FaceLandmarker(max_faces, min_detection_confidence)
-    return _default_landmarkers[key].detect(image)
+    return _shared_instance(FaceLandmarker, max_faces, float(min_detection_confidence)).detect(image)
 
 
 def detect_mesh(image) -> FaceMesh:
@@ -269,6 +475,12 @@ def detect_mesh(image) -> FaceMesh:
     return faces[0]
 
 
+def _connections():
+    with quiet_stderr():
+        from mediapipe.tasks.python import vision
+
+    return vision.FaceLandmarksConnections
+
 
 def mesh_edges() -> np.ndarray:
     """The distinct undirected edges of MediaPipe's face-mesh tessellation, ``(1322, 2)``.
@@ -278,14 +490,490 @@ def mesh_edges() -> np.ndarray:
     there are 1,322 edges over the 468 face points; the 10 iris points (468-477)
     are not part of the tessellation.  Each row is ``(i, j)`` with ``i < j``, sorted.
     """
-    with quiet_stderr():
-        from mediapipe.tasks.python import vision
-
-    pairs = {tuple(sorted((c.start, c.end))) for c in vision.FaceLandmarksConnections.FACE_LANDMARKS_TESSELATION}
+    pairs = {tuple(sorted((c.start, c.end))) for c in _connections().FACE_LANDMARKS_TESSELATION}
     return np.array(sorted(pairs), dtype=np.int64)
 
 
-# ---------------------------------------------------------------------------- crops
+# ------------------------------------------------------------ landmark conventions
+
+#: Approximate correspondence from the 478-point mesh to the 68 points of the
+#: iBUG 300-W / dlib convention: ``mesh.landmarks[LANDMARKS_68]`` is ``(68, 3)``.
+#: The two meshes were not designed to match, so these are the mesh points
+#: nearest to where the 68 points are defined (chosen at even spacing along
+#: MediaPipe's jaw, brow, eye and lip contours of the canonical face), not
+#: exact equivalents.  Order as in iBUG (left/right: the subject's): jaw 0-16
+#: from the right ear over the chin to the left ear; right brow 17-21 from its
+#: outer end inwards, left brow 22-26 from its inner end outwards; nose bridge
+#: 27-30 down to the tip; nostril base 31-35; right eye 36-41 and left eye 42-47,
+#: each clockwise in the image from its image-left corner; outer lips 48-59 and
+#: inner lips 60-67, each from the right mouth corner along the upper lip.
+LANDMARKS_68 = np.array(
+    [127, 234, 93, 132, 58, 136, 150, 176, 152, 400, 379, 365, 288, 361, 323, 454, 356,
+     70, 63, 105, 66, 107, 336, 296, 334, 293, 300,
+     168, 197, 5, 1, 98, 97, 2, 326, 327,
+     33, 160, 158, 133, 153, 144, 362, 385, 387, 263, 373, 380,
+     61, 40, 37, 0, 267, 270, 291, 321, 314, 17, 84, 91,
+     78, 81, 13, 311, 308, 402, 14, 178],
+    dtype=np.int64,
+)
+LANDMARKS_68.flags.writeable = False
+
+# The iBUG points whose mean is each eye's centre: right eye 36-41, left eye 42-47.
+_EYES_68 = (slice(36, 42), slice(42, 48))
+
+#: The MicroX crops made by :func:`region_crops`, in MicroX's order.
+CROP_REGIONS = ("right_eye", "left_eye", "nose", "mouth", "face")
+
+_REGION_CONNECTIONS = {
+    "left_eye": "FACE_LANDMARKS_LEFT_EYE",
+    "right_eye": "FACE_LANDMARKS_RIGHT_EYE",
+    "left_brow": "FACE_LANDMARKS_LEFT_EYEBROW",
+    "right_brow": "FACE_LANDMARKS_RIGHT_EYEBROW",
+    "nose": "FACE_LANDMARKS_NOSE",
+    "mouth": "FACE_LANDMARKS_LIPS",
+    "face_oval": "FACE_LANDMARKS_FACE_OVAL",
+    "left_iris": "FACE_LANDMARKS_LEFT_IRIS",
+    "right_iris": "FACE_LANDMARKS_RIGHT_IRIS",
+}
+# MediaPipe's iris connections are the four rim points; add each iris centre.
+_IRIS_CENTRES = {"left_iris": 473, "right_iris": 468}
+
+
+@functools.cache
+def _regions() -> dict[str, np.ndarray]:
+    """The value of ``REGIONS`` (described above :func:`__getattr__`)."""
+    connections = _connections()
+    regions = {}
+    for name, attribute in _REGION_CONNECTIONS.items():
+        points = {p for c in getattr(connections, attribute) for p in (c.start, c.end)}
+        points |= {_IRIS_CENTRES[name]} if name in _IRIS_CENTRES else set()
+        regions[name] = np.array(sorted(points), dtype=np.int64)
+        regions[name].flags.writeable = False
+    return regions
+
+
+# ``REGIONS[name]``: a sorted index array into the 478 landmarks, from MediaPipe's
+# FaceLandmarksConnections -- left_eye, right_eye, left_brow, right_brow, nose,
+# mouth (the lip contours), face_oval, left_iris and right_iris (centre and rim);
+# left and right are the subject's.  Built on first use (module __getattr__),
+# because it needs MediaPipe, whose import takes seconds.
+def __getattr__(name):
+    if name == "REGIONS":
+        return _regions()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def _varint(data: bytes, i: int) -> tuple[int, int]:
+    value = shift = 0
+    while True:
+        byte = data[i]
+        i += 1
+        value |= (byte & 0x7F) << shift
+        shift += 7
+        if byte < 0x80:
+            return value, i
+
+
+def _protobuf_fields(data: bytes):
+    """``(field number, value)`` of each field of a serialised protobuf message."""
+    i = 0
+    while i < len(data):
+        key, i = _varint(data, i)
+        number, wire = key >> 3, key & 7
+        if wire == 0:
+            value, i = _varint(data, i)
+        elif wire in (1, 5):
+            width = 8 if wire == 1 else 4
+            value, i = data[i : i + width], i + width
+        elif wire == 2:
+            length, i = _varint(data, i)
+            value, i = data[i : i + length], i + length
+        else:
+            raise AssetError(f"Unexpected protobuf wire type {wire} in the model bundle; reinstall fercourse.")
+        yield number, value
+
+
+@functools.cache
+def canonical_mesh() -> np.ndarray:
+    """MediaPipe's canonical (neutral, frontal, symmetric) face: ``(468, 3)`` in centimetres.
+
+    Read from the shipped bundle's geometry metadata (its ``canonical_mesh``, a
+    Mesh3d whose vertex buffer holds x, y, z, u, v per vertex), and turned to
+    the axes of :class:`FaceMesh`: x to the image's right (the subject's left),
+    y down, z away from the camera; the origin is the head centre and the face
+    is mirror-symmetric in x.  Iris points are not part of it.
+    """
+    metadata = _bundle_member("geometry_pipeline_metadata_landmarks.binarypb")
+    mesh = next(value for number, value in _protobuf_fields(metadata) if number == 1)
+    # vertex_buffer is field 3, as packed (one bytes value) or single float fields.
+    floats = b"".join(value for number, value in _protobuf_fields(mesh) if number == 3)
+    vertices = np.frombuffer(floats, dtype="<f4").reshape(-1, 5)[:, :3] * np.array([1, -1, -1], np.float32)
+    if vertices.shape != (468, 3):
+        raise AssetError(f"The bundle's canonical mesh has shape {vertices.shape}, not (468, 3); reinstall fercourse.")
+    vertices.flags.writeable = False
+    return vertices
+
+
+# Iris rim points, each iris listed image-right, top, image-left, bottom of its centre:
+# mirroring swaps the irises and the right/left rim points.
+_IRIS_MIRROR = {468: 473, 469: 476, 470: 475, 471: 474, 472: 477}
+
+
+@functools.cache
+def mirror_indices(n_points: int = N_LANDMARKS) -> np.ndarray:
+    """The permutation that a horizontal flip applies to landmark indices.
+
+    After flipping an image, ``flipped_points[mirror_indices()]`` are the points
+    in their usual roles again: the subject's left eye becomes the right eye.
+    Built by mirroring :func:`canonical_mesh` in x and matching each point to the
+    one at its mirrored place (exact: the canonical face is symmetric), plus the
+    iris pairs.  ``n_points`` may be 478 (the mesh), 468 (the mesh without irises)
+    or 68 (the iBUG points of :data:`LANDMARKS_68`).  It is its own inverse.
+    """
+    if n_points not in (478, 468, 68):
+        raise InvalidInputError(f"n_points must be 478, 468 or 68, got {n_points!r}.")
+    points = canonical_mesh()
+    mirrored = points * np.array([-1.0, 1.0, 1.0], dtype=np.float32)
+    distance = np.linalg.norm(mirrored[:, None, :] - points[None, :, :], axis=2)
+    perm = distance.argmin(axis=1)
+    if distance[np.arange(len(perm)), perm].max() > 1e-3 or len(set(perm.tolist())) != len(perm):
+        raise AssetError("The bundle's canonical mesh is not mirror-symmetric; reinstall fercourse.")
+    perm = np.concatenate([perm, np.arange(468, 478)])
+    for a, b in _IRIS_MIRROR.items():
+        perm[a], perm[b] = b, a
+    if n_points == 468:
+        perm = perm[:468]
+    elif n_points == 68:
+        where = {int(index): k for k, index in enumerate(LANDMARKS_68)}
+        perm = np.array([where[int(perm[index])] for index in LANDMARKS_68])
+    perm = perm.astype(np.int64)
+    perm.flags.writeable = False
+    return perm
+
+
+def eye_centers(eyes) -> np.ndarray:
+    """Centres of the right and left eye (the subject's), as a ``(2, 2)`` float array.
+
+    ``eyes`` may be a :class:`FaceMesh`, a :class:`Detection` with keypoints, a
+    landmark array of 478, 468 or 68 points (``(N, 2)`` or ``(N, 3)``; an eye's
+    centre is the mean of its contour), or the two centres themselves, right
+    eye first.
+    """
+    if isinstance(eyes, FaceMesh):
+        eyes = eyes.landmarks
+    elif isinstance(eyes, Detection):
+        if eyes.keypoints is None:
+            raise InvalidInputError(
+                f"This {eyes.method!r} detection has no eye keypoints; use method='blazeface' or "
+                "'landmarker', or pass a FaceMesh."
+            )
+        eyes = eyes.keypoints[:2]
+    try:
+        points = np.asarray(eyes, dtype=np.float64)
+    except (TypeError, ValueError):
+        points = np.empty(0)
+    if points.ndim != 2 or points.shape[1] not in (2, 3) or points.shape[0] not in (2, 68, 468, 478):
+        raise InvalidInputError(
+            f"eyes has shape {points.shape}; expected a FaceMesh, a Detection, landmarks of shape "
+            "(478|468|68, 2|3) or the two eye centres (right eye, then left eye) as a (2, 2) array."
+        )
+    if not np.all(np.isfinite(points)):
+        raise InvalidInputError("eyes contains NaN or infinite coordinates.")
+    points = points[:, :2]
+    if len(points) == 68:
+        centres = np.array([points[s].mean(axis=0) for s in _EYES_68])
+    elif len(points) in (468, 478):
+        centres = np.array([points[_regions()[name]].mean(axis=0) for name in ("right_eye", "left_eye")])
+    else:
+        centres = points
+    if np.linalg.norm(centres[1] - centres[0]) < 1e-6:
+        raise InvalidInputError("The two eye centres coincide, so the eye line is undefined; check the landmarks.")
+    return centres
+
+
+# ------------------------------------------------------------------------ detection
+
+#: What each detector's six keypoints are, in order (left/right: the subject's).
+KEYPOINT_NAMES = ("right_eye", "left_eye", "nose_tip", "mouth_center", "right_ear", "left_ear")
+DETECTION_METHODS = ("blazeface", "haar", "landmarker")
+
+
+@dataclass(frozen=True)
+class Detection:
+    """One face found by :func:`detect_faces`.
+
+    Attributes
+    ----------
+    box:
+        ``(x, y, width, height)`` in whole pixels; it may reach past the image border.
+    score:
+        BlazeFace's confidence in [0, 1]; ``None`` for the Haar cascade and the
+        landmarker, which give no calibrated score.
+    keypoints:
+        ``(6, 2)`` pixel positions named by :data:`KEYPOINT_NAMES`, or ``None``
+        (Haar).  The landmarker's are taken from its mesh: eye-contour centres,
+        nose tip (1), mid-lips (13, 14), the cheek points by the ears (234, 454).
+    method:
+        The detector that found it.
+    """
+
+    box: tuple[int, int, int, int]
+    score: float | None
+    keypoints: np.ndarray | None
+    method: str
+
+
+def _mesh_keypoints(landmarks: np.ndarray) -> np.ndarray:
+    xy = landmarks[:, :2]
+    others = [xy[1], (xy[13] + xy[14]) / 2.0, xy[234], xy[454]]
+    return np.vstack([eye_centers(xy), others]).astype(np.float32)
+
+
+class FaceDetector(_Model):
+    """Face boxes from one of three detectors, behind one interface.
+
+    Parameters
+    ----------
+    method:
+        ``"blazeface"``: MediaPipe's BlazeFace short-range detector from the
+        shipped bundle: fast, with scores and six keypoints; it sees the image
+        at 128 x 128 pixels, so faces under about a seventh of the longer side
+        can be missed.  ``"haar"``: OpenCV's frontal-face Haar cascade (classic
+        Viola-Jones): frontal faces only, no score, slow.  ``"landmarker"``:
+        the boxes of the Face Landmarker's meshes: most precise.
+    min_score:
+        BlazeFace confidence below which a face is dropped (the landmarker runs
+        BlazeFace inside and uses it too; the Haar cascade asks for 5
+        overlapping hits instead).
+    max_faces:
+        The most faces to return (the largest).
+    """
+
+    def __init__(self, method: str = "blazeface", min_score: float = 0.5, max_faces: int = 4):
+        import cv2
+
+        if method not in DETECTION_METHODS:
+            raise InvalidInputError(f"method must be one of {', '.join(map(repr, DETECTION_METHODS))}, got {method!r}.")
+        if not isinstance(max_faces, int) or max_faces < 1:
+            raise InvalidInputError(f"max_faces must be a positive integer, got {max_faces!r}.")
+        if not 0.0 <= float(min_score) <= 1.0:
+            raise InvalidInputError(f"min_score must lie in [0, 1], got {min_score!r}.")
+        self.method, self.min_score, self.max_faces = method, float(min_score), max_faces
+        self._task = None
+        if method == "haar":
+            self._task = cv2.CascadeClassifier(
+                str(Path(cv2.data.haarcascades) / "haarcascade_frontalface_default.xml")
+            )
+            if self._task.empty():
+                raise AssetError(
+                    "OpenCV's haarcascade_frontalface_default.xml could not be loaded; "
+                    "reinstall opencv-contrib-python."
+                )
+        elif method == "landmarker":
+            self._task = FaceLandmarker(max_faces, self.min_score)
+        else:
+            with quiet_stderr():
+                from mediapipe.tasks.python import BaseOptions, vision
+
+                options = vision.FaceDetectorOptions(
+                    base_options=BaseOptions(model_asset_buffer=_bundle_member("face_detector.tflite")),
+                    min_detection_confidence=self.min_score,
+                )
+                self._task = vision.FaceDetector.create_from_options(options)
+                _open.add(self)
+                self._task.detect(_mp_image(np.zeros((64, 64, 3), np.uint8)))  # start-up logs, quietly
+
+    def detect(self, image) -> list[Detection]:
+        """All faces in ``image``, largest first; an empty list when there is none."""
+        rgb = as_rgb(image)
+        if self.method == "haar":
+            found = self._haar(rgb)
+        elif self.method == "landmarker":
+            found = [Detection(m.box, None, _mesh_keypoints(m.landmarks), "landmarker") for m in self._task.detect(rgb)]
+        else:
+            found = self._blazeface(rgb)
+        found.sort(key=lambda d: -d.box[2] * d.box[3])
+        return found[: self.max_faces]
+
+    def _haar(self, rgb: np.ndarray) -> list[Detection]:
+        import cv2
+
+        gray = cv2.equalizeHist(cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY))
+        boxes = self._task.detectMultiScale(gray, scaleFactor=1.1, minNeighbors=5)
+        return [Detection(tuple(int(v) for v in box), None, None, "haar") for box in boxes]
+
+    def _blazeface(self, rgb: np.ndarray) -> list[Detection]:
+        height, width = rgb.shape[:2]
+        found = []
+        for d in self._task.detect(_mp_image(rgb)).detections:
+            b = d.bounding_box
+            keypoints = np.array([(k.x * width, k.y * height) for k in d.keypoints], dtype=np.float32)
+            box = (int(b.origin_x), int(b.origin_y), int(b.width), int(b.height))
+            found.append(Detection(box, float(d.categories[0].score), keypoints, "blazeface"))
+        return found
+
+
+
+def detect_faces(image, method: str = "blazeface", min_score: float = 0.5, max_faces: int = 4) -> list[Detection]:
+    """Boxes of all faces in ``image``, largest first (see :class:`FaceDetector`; shared detectors are reused)."""
+    return _shared_instance(FaceDetector, method, float(min_score), max_faces).detect(image)
+
+
+# ------------------------------------------------------------ alignment and crops
+
+
+def transform_points(points, matrix) -> np.ndarray:
+    """Apply a 2x3 (or 3x3) affine ``matrix`` to ``(N, 2)`` or ``(N, 3)`` points.
+
+    x and y are transformed; z, when present, is multiplied by the matrix's
+    scale (the square root of its determinant) so depth stays on the x scale.
+    Returns float32 of the same shape.
+    """
+    pts = np.asarray(points, dtype=np.float64)
+    m = np.asarray(matrix, dtype=np.float64)
+    if pts.ndim != 2 or pts.shape[1] not in (2, 3):
+        raise InvalidInputError(f"points has shape {pts.shape}; expected (N, 2) or (N, 3).")
+    if m.shape not in ((2, 3), (3, 3)):
+        raise InvalidInputError(f"matrix has shape {m.shape}; expected a 2x3 (or 3x3) affine matrix.")
+    out = pts.copy()
+    out[:, :2] = pts[:, :2] @ m[:2, :2].T + m[:2, 2]
+    if pts.shape[1] == 3:
+        out[:, 2] *= math.sqrt(abs(np.linalg.det(m[:2, :2])))
+    return out.astype(np.float32)
+
+
+def _warp(image: np.ndarray, matrix: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    """``cv2.warpAffine`` with borders repeated, blurring first when it shrinks (no aliasing)."""
+    import cv2
+
+    scale = float(np.sqrt(np.abs(np.linalg.eigvals(matrix[:2, :2] @ matrix[:2, :2].T))).min())
+    if scale < 1.0:
+        image = cv2.GaussianBlur(image, (0, 0), sigmaX=max((1.0 / scale - 1.0) / 2.0, 0.3))
+    return cv2.warpAffine(image, matrix, size, flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+
+
+def _eye_frame(eyes) -> tuple[np.ndarray, float, np.ndarray]:
+    """Eye midpoint, eye distance, and the 2x2 rotation that makes the eye line horizontal."""
+    right, left = eye_centers(eyes)
+    dx, dy = left - right
+    distance = math.hypot(dx, dy)
+    cos, sin = dx / distance, dy / distance
+    return (left + right) / 2.0, distance, np.array([[cos, sin], [-sin, cos]])
+
+
+def _affine(linear: np.ndarray, source: np.ndarray, target: np.ndarray) -> np.ndarray:
+    """The 2x3 matrix that applies ``linear`` and takes point ``source`` to ``target``."""
+    return np.hstack([linear, (target - linear @ source)[:, None]])
+
+
+def align(image, eyes) -> tuple[np.ndarray, np.ndarray]:
+    """Rotate ``image`` about the eye midpoint so the eye line is horizontal.
+
+    ``eyes``: anything :func:`eye_centers` accepts.  Returns the rotated image
+    (same size and layout; uncovered corners repeat the border) and the 2x3
+    matrix that maps points of ``image`` to the rotated one (use
+    :func:`transform_points` on landmarks).  The subject's right eye ends up on
+    the image's left, as in an upright photo.
+    """
+    picture = _as_image(image)
+    centre, _, rotation = _eye_frame(eyes)
+    matrix = _affine(rotation, centre, centre)
+    return _warp(picture, matrix, (picture.shape[1], picture.shape[0])), matrix
+
+
+def crop_by_eyes(
+    image,
+    eyes,
+    size=None,
+    x_factor: float = 2.1,
+    y_factor: float = 3.2,
+    eye_level: float = 1.0 / 3.0,
+    rotate: bool = True,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Crop a face by its eye distance ``d``, optionally levelling the eye line first.
+
+    The crop is ``x_factor * d`` wide and ``y_factor * d`` high (defaults 2.1 and
+    3.2, the tuned values of an earlier FER2013 project): the eye midpoint is
+    centred left to right and lies ``eye_level`` of the height from the top, so
+    by default the crop spans 1.07 d above the eyes and 2.13 d below (forehead to
+    below the chin) and 1.05 d to each side (about cheek to cheek).  ``rotate``
+    levels the eye line (as :func:`align`) in the same single resampling.
+
+    ``size``: ``None`` keeps the native resolution; ``(width, height)`` resizes to
+    exactly that; an int ``s`` gives ``s x s``.  When the requested shape is not
+    ``x_factor : y_factor`` the face is stretched, as that project did when it
+    resized its crops to 48 x 48; pass equal factors for an undistorted square.
+
+    Returns the crop (grey stays grey) and the 2x3 matrix from ``image`` points
+    to crop points.
+    """
+    picture = _as_image(image)
+    x_factor, y_factor = _positive(x_factor, "x_factor"), _positive(y_factor, "y_factor")
+    if not 0.0 <= float(eye_level) <= 1.0:
+        raise InvalidInputError(f"eye_level must lie in [0, 1] (a fraction of the crop height), got {eye_level!r}.")
+    centre, distance, rotation = _eye_frame(eyes)
+    box_w, box_h = x_factor * distance, y_factor * distance
+    out_w, out_h = (max(1, round(box_w)), max(1, round(box_h))) if size is None else _size_pair(size)
+    linear = np.diag([out_w / box_w, out_h / box_h]) @ (rotation if rotate else np.eye(2))
+    matrix = _affine(linear, centre, np.array([out_w / 2.0, eye_level * out_h]))
+    return _warp(picture, matrix, (out_w, out_h)), matrix
+
+
+@dataclass
+class FaceCrop:
+    """One face prepared by :func:`get_faces`.
+
+    Attributes
+    ----------
+    image:
+        The aligned crop, ``(height, width, 3)`` RGB or ``(height, width)`` grey ``uint8``.
+    box:
+        The face's box in the original image, ``(x, y, width, height)`` (the mesh's box).
+    landmarks:
+        The face's 478 landmarks in crop coordinates.
+    matrix:
+        The 2x3 affine matrix from original-image points to crop points.
+    """
+
+    image: np.ndarray
+    box: tuple[int, int, int, int]
+    landmarks: np.ndarray
+    matrix: np.ndarray
+
+
+def get_faces(
+    image,
+    size=48,
+    x_factor: float = 2.1,
+    y_factor: float = 3.2,
+    gray: bool = False,
+    equalization: str | None = None,
+    sigma: float = 0.0,
+    max_faces: int = 4,
+) -> list[FaceCrop]:
+    """Every face in ``image``: found, aligned on the eye line, cropped by eye distance, resized.
+
+    The one call for the common case.  Faces come from the Face Landmarker
+    (largest first; an empty list when there is none); each is cut by
+    :func:`crop_by_eyes` (``size``, ``x_factor``, ``y_factor`` as there), then
+    optionally smoothed (Gaussian ``sigma`` in output pixels, 0 for none),
+    turned grey, and equalised (``"hist"`` or ``"clahe"``, see :func:`equalize`).
+    """
+    rgb = as_rgb(image)
+    if equalization not in (None, "hist", "clahe"):
+        raise InvalidInputError(f"equalization must be None, 'hist' or 'clahe', got {equalization!r}.")
+    sigma = _positive(sigma, "sigma", allow_zero=True)
+    crops = []
+    for mesh in detect_meshes(rgb, max_faces=max_faces):
+        crop, matrix = crop_by_eyes(rgb, mesh, size, x_factor, y_factor)
+        if sigma:
+            crop = smooth(crop, sigma)
+        if gray:
+            crop = convert_color(crop, "gray")
+        if equalization:
+            crop = equalize(crop, equalization)
+        crops.append(FaceCrop(crop, mesh.box, transform_points(mesh.landmarks, matrix), matrix))
+    return crops
 
 
 def crop_square(image, box, size: int = 64, margin: float = 0.1, gray: bool = True) -> np.ndarray:
@@ -318,3 +1006,162 @@ def crop_square(image, box, size: int = 64, margin: float = 0.1, gray: bool = Tr
     patch = rgb[y0 + pad : y0 + pad + s, x0 + pad : x0 + pad + s]
     patch = cv2.resize(patch, (int(size), int(size)), interpolation=cv2.INTER_AREA if s > size else cv2.INTER_LINEAR)
     return cv2.cvtColor(patch, cv2.COLOR_RGB2GRAY) if gray else patch
+
+
+# The landmarks whose box makes each MicroX crop: an eye crop includes its brow.
+_CROP_POINTS = {
+    "right_eye": ("right_eye", "right_brow"),
+    "left_eye": ("left_eye", "left_brow"),
+    "nose": ("nose",),
+    "mouth": ("mouth",),
+    "face": ("face_oval",),
+}
+
+
+def _landmark_stack(meshes) -> np.ndarray:
+    """``(T, 478, 2)`` from a FaceMesh, a ``(478, k)`` array, or a sequence / ``(T, 478, k)`` array of them."""
+    if isinstance(meshes, FaceMesh):
+        meshes = [meshes]
+    if isinstance(meshes, (list, tuple)):
+        meshes = [m.landmarks if isinstance(m, FaceMesh) else m for m in meshes]
+    try:
+        points = np.asarray(meshes, dtype=np.float64)
+    except (TypeError, ValueError):
+        points = np.empty(0)
+    if points.ndim == 2:
+        points = points[None]
+    if points.ndim != 3 or points.shape[1] not in (468, 478) or points.shape[2] not in (2, 3) or len(points) == 0:
+        raise InvalidInputError(
+            f"meshes has shape {points.shape}; expected a FaceMesh, landmarks (478, 2|3), or one per "
+            "frame as a list or a (frames, 478, 2|3) array."
+        )
+    if not np.all(np.isfinite(points)):
+        raise InvalidInputError("meshes contains NaN or infinite coordinates.")
+    return points[:, :, :2]
+
+
+def region_boxes(meshes) -> dict[str, tuple[float, float, float, float]]:
+    """Boxes ``(x, y, w, h)`` of the MicroX regions (:data:`CROP_REGIONS`), from mean landmarks.
+
+    ``meshes``: one face (FaceMesh or landmarks) or one per frame of a clip; the
+    boxes are those of the landmarks averaged over all frames, so one box per
+    region serves the whole clip.  Each is the tight box of the region's points:
+    an eye with its brow, the nose, the lips, the face oval.
+    """
+    mean = _landmark_stack(meshes).mean(axis=0)
+    regions = _regions()
+    boxes = {}
+    for name in CROP_REGIONS:
+        xy = mean[np.concatenate([regions[r] for r in _CROP_POINTS[name]])]
+        (x0, y0), (x1, y1) = xy.min(axis=0), xy.max(axis=0)
+        boxes[name] = (float(x0), float(y0), float(x1 - x0), float(y1 - y0))
+    return boxes
+
+
+def region_crops(
+    frames_or_image, meshes, size: int = 64, margin: float = 0.15, gray: bool = True
+) -> dict[str, np.ndarray]:
+    """MicroX's five crops -- right eye, left eye, nose, mouth, full face -- of an image or a clip.
+
+    ``frames_or_image``: one image, or a clip as a list of frames or a
+    ``(T, H, W[, C])`` array.  ``meshes``: the face's landmarks, one set for
+    the whole clip or one per frame (see :func:`region_boxes`).  Every region
+    gets one fixed box for the whole clip, from the clip's mean landmarks,
+    so the crops do not jitter from frame to frame and small movements inside a
+    region (the micro-expression) stay visible instead of being tracked away.
+    Each crop is the square around its box plus ``margin`` (see
+    :func:`crop_square`), resized to ``size``.
+
+    Returns ``{region: crops}``, crops ``(T, size, size[, 3])`` for a clip or
+    ``(size, size[, 3])`` for one image.
+    """
+    single = isinstance(frames_or_image, (str, os.PathLike)) or (
+        isinstance(frames_or_image, np.ndarray)
+        and (frames_or_image.ndim == 2 or (frames_or_image.ndim == 3 and frames_or_image.shape[2] in (1, 3, 4)))
+    )
+    frames = [frames_or_image] if single else list(frames_or_image)
+    if not frames:
+        raise InvalidInputError("frames_or_image is an empty clip; give at least one frame.")
+    frames = [as_rgb(f, name=f"frame {i}") for i, f in enumerate(frames)]
+    if len({f.shape for f in frames}) > 1:
+        raise InvalidInputError("The frames of the clip differ in size; every frame must have the same shape.")
+    points = _landmark_stack(meshes)
+    n_meshes = len(points)
+    if n_meshes not in (1, len(frames)):
+        raise InvalidInputError(
+            f"{n_meshes} sets of landmarks for {len(frames)} frames; give one per frame, or one for the clip."
+        )
+    crops = {
+        name: np.stack([crop_square(f, box, size, margin, gray) for f in frames])
+        for name, box in region_boxes(points).items()
+    }
+    return {name: stack[0] for name, stack in crops.items()} if single else crops
+
+
+# -------------------------------------------------------------------- normalisation
+
+
+def equalize(image, method: str = "clahe", clip_limit: float = 2.0, tiles: int = 8) -> np.ndarray:
+    """Spread an image's grey levels: plain histogram equalisation or CLAHE.
+
+    ``"hist"`` equalises the whole histogram; ``"clahe"`` (contrast-limited
+    adaptive) equalises ``tiles x tiles`` regions, clipping each histogram at
+    ``clip_limit``, which lifts shadows without blowing up noise.  Grey stays
+    grey; colour images are equalised on the L channel of CIELAB, so hues keep.
+    """
+    import cv2
+
+    picture = _as_image(image)
+    if method not in ("hist", "clahe"):
+        raise InvalidInputError(f"method must be 'hist' or 'clahe', got {method!r}.")
+    if method == "hist":
+        apply = cv2.equalizeHist
+    else:
+        if not isinstance(tiles, (int, np.integer)) or tiles < 1:
+            raise InvalidInputError(f"tiles must be a positive integer, got {tiles!r}.")
+        clahe = cv2.createCLAHE(clipLimit=_positive(clip_limit, "clip_limit"), tileGridSize=(int(tiles), int(tiles)))
+        apply = clahe.apply
+    if picture.ndim == 2:
+        return apply(picture)
+    lab = cv2.cvtColor(picture, cv2.COLOR_RGB2LAB)
+    lab[:, :, 0] = apply(np.ascontiguousarray(lab[:, :, 0]))
+    return cv2.cvtColor(lab, cv2.COLOR_LAB2RGB)
+
+
+def smooth(image, sigma: float = 1.0) -> np.ndarray:
+    """Gaussian blur with standard deviation ``sigma`` pixels (grey stays grey)."""
+    import cv2
+
+    return cv2.GaussianBlur(_as_image(image), (0, 0), sigmaX=_positive(sigma, "sigma"))
+
+
+def resize(image, size) -> np.ndarray:
+    """Resize to ``size`` (an int for a square, or ``(width, height)``).
+
+    Shrinking averages pixels (``INTER_AREA``, no aliasing); enlarging
+    interpolates bicubically.  Grey stays grey.
+    """
+    import cv2
+
+    picture = _as_image(image)
+    width, height = _size_pair(size)
+    shrink = width * height < picture.shape[0] * picture.shape[1]
+    return cv2.resize(picture, (width, height), interpolation=cv2.INTER_AREA if shrink else cv2.INTER_CUBIC)
+
+
+_COLOR_CODES = {
+    "rgb": None, "gray": "COLOR_RGB2GRAY", "bgr": "COLOR_RGB2BGR", "hsv": "COLOR_RGB2HSV", "lab": "COLOR_RGB2LAB"
+}
+
+
+def convert_color(image, to: str = "gray") -> np.ndarray:
+    """Convert any image :func:`as_rgb` accepts to ``"gray"``, ``"rgb"``, ``"bgr"``, ``"hsv"`` or ``"lab"``.
+
+    Returns ``uint8``; OpenCV's 8-bit ranges apply (hue 0..179, L scaled to 0..255).
+    """
+    import cv2
+
+    if to not in _COLOR_CODES:
+        raise InvalidInputError(f"to must be one of {', '.join(map(repr, _COLOR_CODES))}, got {to!r}.")
+    rgb = as_rgb(image)
+    return rgb if _COLOR_CODES[to] is None else cv2.cvtColor(rgb, getattr(cv2, _COLOR_CODES[to]))

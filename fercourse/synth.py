@@ -27,7 +27,6 @@ Two levels of use:
 from __future__ import annotations
 
 import functools
-import zipfile
 from dataclasses import dataclass
 
 import numpy as np
@@ -52,58 +51,18 @@ N_POINTS = 478
 # ---------------------------------------------------------------- canonical mesh
 
 
-def _read_varint(buffer: bytes, i: int) -> tuple[int, int]:
-    value = shift = 0
-    while True:
-        byte = buffer[i]
-        i += 1
-        value |= (byte & 0x7F) << shift
-        shift += 7
-        if not byte & 0x80:
-            return value, i
-
-
-def _proto_fields(buffer: bytes) -> list[tuple[int, int, object]]:
-    """Decode one level of a protobuf message: (field number, wire type, value)."""
-    out, i = [], 0
-    while i < len(buffer):
-        key, i = _read_varint(buffer, i)
-        number, wire = key >> 3, key & 7
-        if wire == 0:
-            value, i = _read_varint(buffer, i)
-        elif wire == 1:
-            value, i = buffer[i : i + 8], i + 8
-        elif wire == 2:
-            length, i = _read_varint(buffer, i)
-            value, i = buffer[i : i + length], i + length
-        elif wire == 5:
-            value, i = buffer[i : i + 4], i + 4
-        else:
-            raise InvalidInputError(f"Unsupported protobuf wire type {wire} in the face model bundle.")
-        out.append((number, wire, value))
-    return out
-
-
 @functools.lru_cache(maxsize=1)
 def canonical_mesh() -> np.ndarray:
-    """MediaPipe's canonical neutral face, 478 points, in centimetres.
+    """MediaPipe's canonical neutral face with irises: 478 points, in centimetres.
 
-    Read from ``geometry_pipeline_metadata_landmarks.binarypb`` inside the shipped
-    Face Landmarker bundle (its ``canonical_mesh`` holds 468 vertices as x, y, z, u, v).
-    Axes are turned to image conventions: x to the image's right, y down, z away
-    from the camera (smaller is closer), as in :class:`fercourse.face.FaceMesh`.
-    The ten iris points (468-477), which the canonical mesh lacks, are placed at the
-    centre of each eye opening: centre, then right, top, left and bottom, as the
-    landmarker orders them.
+    The 468 mesh points are :func:`fercourse.face.canonical_mesh` (image axes: x to the
+    image's right, y down, z away from the camera).  The ten iris points (468-477),
+    which the canonical mesh lacks, are placed at the centre of each eye opening:
+    centre, then image-right, top, image-left and bottom, as the landmarker orders them.
     """
-    from fercourse import assets
+    from fercourse.face import canonical_mesh as mesh_468
 
-    with zipfile.ZipFile(assets.path("face_landmarker")) as bundle:
-        metadata = bundle.read("geometry_pipeline_metadata_landmarks.binarypb")
-    mesh = next(value for number, _, value in _proto_fields(metadata) if number == 1)
-    floats = b"".join(value for number, _, value in _proto_fields(mesh) if number == 3)
-    vertices = np.frombuffer(floats, dtype="<f4").reshape(-1, 5)[:, :3].astype(np.float64)
-    points = vertices * np.array([1.0, -1.0, -1.0])
+    points = np.asarray(mesh_468(), dtype=np.float64)
     irises = []
     for eye in (RIGHT_EYE_RING, LEFT_EYE_RING):
         ring = points[list(eye)]
@@ -856,6 +815,22 @@ def _subjects(n_subjects: int, rng: np.random.Generator) -> list[tuple[Identity,
     ]
 
 
+def _plan(n: int, labels: tuple[str, ...], n_subjects: int, seed: int):
+    """Check ``n`` and ``labels``; draw the people, a balanced shuffled label per sample and its owner."""
+    from fercourse.emotions import PROTOTYPES
+
+    unknown = [label for label in labels if label not in PROTOTYPES]
+    if unknown:
+        raise InvalidInputError(f"No expression {unknown}; the generator draws {', '.join(PROTOTYPES)}.")
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
+        raise InvalidInputError(f"n must be a positive number of samples, got {n!r}.")
+    rng = np.random.default_rng(seed)
+    people = _subjects(n_subjects, rng)
+    emotion_of = np.array([labels[i % len(labels)] for i in range(n)])
+    rng.shuffle(emotion_of)
+    return people, emotion_of, rng.integers(n_subjects, size=n)
+
+
 def _split_column(subjects: list[str], seed: int, split: tuple[float, float] | None) -> list[str]:
     import pandas as pd
 
@@ -894,6 +869,23 @@ def _face_chunk(job: dict) -> tuple[np.ndarray, np.ndarray, list]:
 _CHUNK = 250  # faces per chunk; fixed, so the output does not depend on the number of workers
 
 
+def _run(function, jobs: list[dict], workers: int, desc: str, progress: bool) -> list:
+    """``[function(job) for job in jobs]``, in ``workers`` processes when more than one.
+
+    Worker processes are started fresh ("spawn"), which is safe beside the threads
+    of TensorFlow and MediaPipe in a notebook kernel.
+    """
+    from tqdm.auto import tqdm
+
+    if workers > 1 and len(jobs) > 1:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        with ProcessPoolExecutor(max_workers=int(workers), mp_context=multiprocessing.get_context("spawn")) as pool:
+            return list(tqdm(pool.map(function, jobs), total=len(jobs), desc=desc, disable=not progress))
+    return [function(job) for job in tqdm(jobs, desc=desc, disable=not progress)]
+
+
 def faces(
     n: int = 700,
     size: int = 48,
@@ -923,17 +915,11 @@ def faces(
     the exact 478 landmarks of every image in its pixels.
     """
     import pandas as pd
-    from tqdm.auto import tqdm
 
     from fercourse.data import Dataset
-    from fercourse.emotions import FER2013_LABELS, PROTOTYPES
+    from fercourse.emotions import FER2013_LABELS
 
     labels = tuple(labels or FER2013_LABELS)
-    unknown = [label for label in labels if label not in PROTOTYPES]
-    if unknown:
-        raise InvalidInputError(f"No expression {unknown}; the generator draws {', '.join(PROTOTYPES)}.")
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
-        raise InvalidInputError(f"n must be a positive number of faces, got {n!r}.")
     lo, hi = intensity
     if not 0.0 <= lo <= hi <= 1.0:
         raise InvalidInputError(f"intensity must be (low, high) with 0 <= low <= high <= 1, got {intensity!r}.")
@@ -941,12 +927,7 @@ def faces(
         raise InvalidInputError(f"size must be an integer of at least 16 pixels, got {size!r}.")
     if framing not in ("tight", "portrait"):
         raise InvalidInputError(f"framing must be 'tight' or 'portrait', got {framing!r}.")
-    rng = np.random.default_rng(seed)
-    n_subjects = n_subjects or max(10, int(n) // 25)
-    people = _subjects(n_subjects, rng)
-    emotion_of = np.array([labels[i % len(labels)] for i in range(n)])
-    rng.shuffle(emotion_of)
-    owner = rng.integers(n_subjects, size=n)
+    people, emotion_of, owner = _plan(n, labels, n_subjects or max(10, int(n) // 25), seed)
     seeds = np.random.SeedSequence(seed).spawn((n + _CHUNK - 1) // _CHUNK)
     jobs = [
         dict(seed=seeds[k], emotions=emotion_of[a : a + _CHUNK].tolist(),
@@ -955,22 +936,7 @@ def faces(
              triangles=triangles() if workers > 1 else None)
         for k, a in enumerate(range(0, n, _CHUNK))
     ]
-    bar = tqdm(total=n, desc="synthetic faces", disable=not progress)
-    parts = []
-    if workers > 1 and len(jobs) > 1:
-        import multiprocessing
-        from concurrent.futures import ProcessPoolExecutor
-
-        context = multiprocessing.get_context("spawn")  # safe beside TensorFlow and MediaPipe threads
-        with ProcessPoolExecutor(max_workers=int(workers), mp_context=context) as pool:
-            for part in pool.map(_face_chunk, jobs):
-                parts.append(part)
-                bar.update(len(part[2]))
-    else:
-        for job in jobs:
-            parts.append(_face_chunk(job))
-            bar.update(len(job["emotions"]))
-    bar.close()
+    parts = _run(_face_chunk, jobs, workers, "synthetic faces", progress)
     rows = [row for part in parts for row in part[2]]
     table = pd.DataFrame(rows, columns=["label", "subject", "variant", "yaw", "pitch", "roll", *AU_COLUMNS])
     table.insert(2, "split", _split_column(table["subject"].tolist(), seed, split))
@@ -1106,19 +1072,13 @@ def clips(
     ``eye_closure`` (n, frames).
     """
     import pandas as pd
-    from tqdm.auto import tqdm
 
     from fercourse.data import Dataset
-    from fercourse.emotions import FER2013_LABELS, PROTOTYPES
+    from fercourse.emotions import FER2013_LABELS
 
     labels = tuple(labels or [label for label in FER2013_LABELS if label != "neutral"])
-    unknown = [label for label in labels if label not in PROTOTYPES]
-    if unknown:
-        raise InvalidInputError(f"No expression {unknown}; the generator draws {', '.join(PROTOTYPES)}.")
     if kind not in ("micro", "macro", "mixed"):
         raise InvalidInputError(f"kind must be 'micro', 'macro' or 'mixed', got {kind!r}.")
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
-        raise InvalidInputError(f"n must be a positive number of clips, got {n!r}.")
     if not fps > 0:
         raise InvalidInputError(f"fps must be positive, got {fps!r}.")
     frames = int(round(seconds * fps))
@@ -1128,12 +1088,7 @@ def clips(
             f"seconds={seconds} at fps={fps} is too short for a {kind} expression with neutral frames "
             f"before and after; use at least {shortest:.2f} s."
         )
-    rng = np.random.default_rng(seed)
-    n_subjects = n_subjects or max(6, int(n) // 6)
-    people = _subjects(n_subjects, rng)
-    emotion_of = np.array([labels[i % len(labels)] for i in range(n)])
-    rng.shuffle(emotion_of)
-    owner = rng.integers(n_subjects, size=n)
+    people, emotion_of, owner = _plan(n, labels, n_subjects or max(6, int(n) // 6), seed)
     kinds = [kind if kind != "mixed" else ("micro", "macro")[i % 2] for i in range(n)]
     seeds = np.random.SeedSequence(seed).spawn(n)
     jobs = [
@@ -1142,14 +1097,7 @@ def clips(
              framing=framing, triangles=triangles() if workers > 1 else None)
         for i in range(n)
     ]
-    if workers > 1:
-        import multiprocessing
-        from concurrent.futures import ProcessPoolExecutor
-
-        with ProcessPoolExecutor(max_workers=int(workers), mp_context=multiprocessing.get_context("spawn")) as pool:
-            results = list(tqdm(pool.map(_clip, jobs), total=n, desc="synthetic clips", disable=not progress))
-    else:
-        results = [_clip(job) for job in tqdm(jobs, desc="synthetic clips", disable=not progress)]
+    results = _run(_clip, jobs, workers, "synthetic clips", progress)
     table = pd.DataFrame([r["row"] for r in results], columns=[
         "label", "subject", "fps", "n_frames", "onset", "apex", "offset", "kind", "intensity", "variant", "blinks"])
     table.insert(2, "split", _split_column(table["subject"].tolist(), seed, split))

@@ -137,3 +137,266 @@ def test_landmarker_arguments_are_checked():
         face.FaceLandmarker(max_faces=0)
     with pytest.raises(InvalidInputError, match="min_detection_confidence"):
         face.FaceLandmarker(min_detection_confidence=1.5)
+
+
+# --------------------------------------------------------------- preprocessing
+
+
+def _rotated(image, degrees):
+    import cv2
+
+    matrix = cv2.getRotationMatrix2D((image.shape[1] / 2.0, image.shape[0] / 2.0), degrees, 1.0)
+    return cv2.warpAffine(image, matrix, image.shape[1::-1], borderMode=cv2.BORDER_REPLICATE)
+
+
+def _eye_line_degrees(mesh_or_points):
+    right, left = face.eye_centers(mesh_or_points)
+    return float(np.degrees(np.arctan2(left[1] - right[1], left[0] - right[0])))
+
+
+def _iou(a, b):
+    ax, ay, aw, ah = a
+    bx, by, bw, bh = b
+    w = max(0, min(ax + aw, bx + bw) - max(ax, bx))
+    h = max(0, min(ay + ah, by + bh) - max(ay, by))
+    return w * h / (aw * ah + bw * bh - w * h)
+
+
+@pytest.fixture(scope="module")
+def three_faces():
+    """Astronaut faces in a 2 x 2 grid of 230 x 220 tiles: scale 0.7 top left, 1.0 top right,
+    0.85 bottom left, the fourth tile grey."""
+    import cv2
+
+    tile = astronaut()[30:250, 110:340]
+    tiles = []
+    for scale in (0.7, 1.0, 0.85, 0.0):
+        canvas = np.full_like(tile, 128)
+        if scale:
+            small = cv2.resize(tile, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+            y0, x0 = (tile.shape[0] - small.shape[0]) // 2, (tile.shape[1] - small.shape[1]) // 2
+            canvas[y0 : y0 + small.shape[0], x0 : x0 + small.shape[1]] = small
+        tiles.append(canvas)
+    return np.vstack([np.hstack(tiles[:2]), np.hstack(tiles[2:])])
+
+
+def _tiles(boxes):
+    """Which tile (column, row) of the three_faces grid each box's centre is in."""
+    return [(int((x + w / 2) // 230), int((y + h / 2) // 220)) for x, y, w, h in boxes]
+
+
+LARGEST_FIRST = [(1, 0), (0, 1), (0, 0)]
+
+
+def test_subject_left_is_image_right_on_a_frontal_photo(astronaut_mesh):
+    points = astronaut_mesh.landmarks
+    right_eye, left_eye = face.eye_centers(astronaut_mesh)
+    assert right_eye[0] < left_eye[0]
+    for side in ("eye", "brow", "iris"):
+        assert points[face.REGIONS[f"right_{side}"], 0].max() < points[face.REGIONS[f"left_{side}"], 0].min()
+    assert 468 in face.REGIONS["right_iris"] and 473 in face.REGIONS["left_iris"]
+    assert set(face.REGIONS) == {
+        "left_eye", "right_eye", "left_brow", "right_brow", "nose", "mouth", "face_oval", "left_iris", "right_iris"
+    }
+
+
+def test_mirror_permutation_swaps_sides_and_is_its_own_inverse():
+    mirror = face.mirror_indices()
+    assert mirror.shape == (478,) and np.array_equal(mirror[mirror], np.arange(478))
+    for part in ("eye", "brow", "iris"):
+        assert set(mirror[face.REGIONS[f"left_{part}"]]) == set(face.REGIONS[f"right_{part}"].tolist())
+    for part in ("nose", "mouth", "face_oval"):
+        assert set(mirror[face.REGIONS[part]]) == set(face.REGIONS[part].tolist())
+    canonical = face.canonical_mesh()
+    assert canonical.shape == (468, 3) and canonical.dtype == np.float32
+    assert canonical[263, 0] > canonical[33, 0] and canonical[152, 1] > canonical[10, 1]  # FaceMesh axes
+    assert canonical[1, 2] < canonical[234, 2]  # the nose tip is nearer the camera than the cheek
+    assert np.allclose(canonical[mirror[:468]] * [-1, 1, 1], canonical, atol=1e-4)
+    assert np.array_equal(face.mirror_indices(468), mirror[:468])
+
+
+def test_68_point_mapping_follows_the_ibug_layout(astronaut_mesh):
+    assert face.LANDMARKS_68.shape == (68,) and len(set(face.LANDMARKS_68.tolist())) == 68
+    mirror = face.mirror_indices(68)
+    assert np.array_equal(mirror[mirror], np.arange(68))
+    ibug_pairs = {
+        0: 16, 4: 12, 8: 8, 17: 26, 21: 22, 30: 30, 31: 35, 36: 45,
+        39: 42, 37: 44, 41: 46, 48: 54, 51: 51, 57: 57, 60: 64, 62: 62,
+    }
+    assert all(mirror[a] == b for a, b in ibug_pairs.items())
+    p = astronaut_mesh.landmarks_68
+    assert p.shape == (68, 3)
+    assert p[8, 1] == p[:17, 1].max()  # the chin is the jaw's lowest point
+    assert p[36:42, 0].max() < p[42:48, 0].min()  # the subject's right eye on the image's left
+    assert p[17:27, 1].max() < p[36:48, 1].min() and p[48:68, 1].min() > p[27:36, 1].max()
+
+
+def test_head_pose_of_the_astronaut(astronaut_mesh):
+    yaw, pitch, roll = astronaut_mesh.pose
+    assert abs(yaw) < 10 and abs(roll) < 8 and -30 < pitch < 5
+    assert abs(roll + _eye_line_degrees(astronaut_mesh)) < 3  # y is down in the image, up in the pose
+    with pytest.raises(InvalidInputError, match="no transformation matrix"):
+        face.FaceMesh(astronaut_mesh.landmarks).pose
+
+
+@pytest.mark.parametrize("degrees", [15, -20])
+def test_alignment_levels_a_rotated_face(astronaut_mesh, degrees):
+    rotated = _rotated(astronaut(), degrees)
+    mesh = face.detect_mesh(rotated)
+    assert abs(mesh.pose.roll - astronaut_mesh.pose.roll - degrees) < 3  # counter-clockwise is positive
+    aligned, matrix = face.align(rotated, mesh)
+    assert aligned.shape == rotated.shape and matrix.shape == (2, 3)
+    again = face.detect_mesh(aligned)
+    assert abs(_eye_line_degrees(again)) < 1.0
+    moved = face.transform_points(mesh.landmarks, matrix)
+    assert np.abs(moved[:, :2] - again.landmarks[:, :2]).mean() < 2.0
+
+
+def test_crop_by_eyes_places_the_eyes_where_documented(astronaut_mesh):
+    rotated = _rotated(astronaut(), 15)
+    mesh = face.detect_mesh(rotated)
+    crop, matrix = face.crop_by_eyes(rotated, mesh, size=(84, 128))
+    assert crop.shape == (128, 84, 3) and crop.dtype == np.uint8
+    eyes = face.transform_points(face.eye_centers(mesh), matrix)
+    assert np.allclose(eyes.mean(axis=0), [42, 128 / 3], atol=0.01)  # centred, a third down
+    assert abs(eyes[0, 1] - eyes[1, 1]) < 0.01  # level
+    distance = np.linalg.norm(eyes[1] - eyes[0])
+    assert abs(distance - 84 / 2.1) < 0.01 and abs(distance - 128 / 3.2) < 0.01
+    native, _ = face.crop_by_eyes(face.to_gray(rotated), mesh, x_factor=2.0, y_factor=2.0)
+    d = np.linalg.norm(np.diff(face.eye_centers(mesh), axis=0))
+    assert native.ndim == 2 and native.shape == (round(2 * d), round(2 * d))
+
+
+def test_get_faces_returns_aligned_crops_containing_both_eyes(astronaut_mesh):
+    (found,) = face.get_faces(astronaut(), size=48)
+    assert isinstance(found, face.FaceCrop)
+    assert found.image.shape == (48, 48, 3) and found.image.dtype == np.uint8
+    assert found.box == astronaut_mesh.box
+    for name in ("left_eye", "right_eye"):
+        xy = found.landmarks[face.REGIONS[name], :2]
+        assert np.all((xy > 0) & (xy < 48))
+    gray = face.get_faces(astronaut(), size=(40, 60), gray=True, equalization="clahe", sigma=0.8)[0].image
+    assert gray.shape == (60, 40) and gray.dtype == np.uint8
+
+
+def test_get_faces_on_no_face_and_three_faces(three_faces):
+    assert face.get_faces(coffee()) == []
+    found = face.get_faces(three_faces, size=32)
+    assert len(found) == 3 and all(f.image.shape == (32, 32, 3) for f in found)
+    assert _tiles(f.box for f in found) == LARGEST_FIRST
+    with pytest.raises(NoFaceError, match="3 faces were found"):
+        face.detect_mesh(three_faces)
+
+
+@pytest.mark.parametrize("method", face.DETECTION_METHODS)
+def test_every_detector_finds_the_astronaut(astronaut_mesh, three_faces, method):
+    (found,) = face.detect_faces(astronaut(), method=method)
+    assert found.method == method
+    assert _iou(found.box, astronaut_mesh.box) > 0.5
+    if method == "haar":
+        assert found.keypoints is None and found.score is None
+    else:
+        assert found.keypoints.shape == (len(face.KEYPOINT_NAMES), 2)
+        assert np.abs(found.keypoints[:2] - face.eye_centers(astronaut_mesh)).max() < 8
+    if method == "blazeface":
+        assert 0.5 < found.score <= 1.0
+    assert face.detect_faces(coffee(), method=method) == []
+    boxes = [d.box for d in face.detect_faces(three_faces, method=method)]
+    assert _tiles(boxes) == LARGEST_FIRST
+
+
+def test_alignment_from_detector_keypoints():
+    detection = face.detect_faces(_rotated(astronaut(), -20))[0]
+    aligned, _ = face.align(_rotated(astronaut(), -20), detection)
+    assert abs(_eye_line_degrees(face.detect_mesh(aligned))) < 3  # BlazeFace's eyes are coarser
+    with pytest.raises(InvalidInputError, match="no eye keypoints"):
+        face.align(astronaut(), face.detect_faces(astronaut(), method="haar")[0])
+
+
+def test_landmarker_in_video_mode(astronaut_mesh):
+    with face.FaceLandmarker(mode="video") as landmarker:
+        for i, degrees in enumerate([0, 2, 4]):
+            (mesh,) = landmarker.detect(_rotated(astronaut(), degrees), timestamp_ms=33 * i)
+        assert abs(mesh.pose.roll - astronaut_mesh.pose.roll - 4) < 2
+        with pytest.raises(InvalidInputError, match="larger than the previous"):
+            landmarker.detect(astronaut(), timestamp_ms=66)
+        with pytest.raises(InvalidInputError, match="timestamp_ms"):
+            landmarker.detect(astronaut())
+    with pytest.raises(InvalidInputError, match="only used in video mode"):
+        face.FaceLandmarker().detect(astronaut(), timestamp_ms=0)
+    with pytest.raises(InvalidInputError, match="mode"):
+        face.FaceLandmarker(mode="stream")
+
+
+def test_region_crops_are_fixed_per_clip(astronaut_mesh):
+    image = astronaut()
+    single = face.region_crops(image, astronaut_mesh, size=32)
+    assert list(single) == list(face.CROP_REGIONS)
+    assert all(c.shape == (32, 32) and c.dtype == np.uint8 for c in single.values())
+    boxes = face.region_boxes(astronaut_mesh)
+    for name in ("left_eye", "right_eye"):
+        x, y, w, h = boxes[name]
+        eye = astronaut_mesh.landmarks[face.REGIONS[name], :2]
+        assert np.all((eye >= [x, y]) & (eye <= [x + w, y + h]))
+    assert boxes["right_eye"][0] < boxes["left_eye"][0]
+    # A clip: the face moves 6 px right in the last frame; the boxes come from the mean landmarks.
+    shifted = np.roll(image, 6, axis=1)
+    moved = astronaut_mesh.landmarks + [6, 0, 0]
+    clip = face.region_crops([image, image, shifted], [astronaut_mesh, astronaut_mesh, moved], size=32, gray=False)
+    assert all(c.shape == (3, 32, 32, 3) for c in clip.values())
+    assert np.array_equal(clip["mouth"][0], clip["mouth"][1])
+    assert not np.array_equal(clip["mouth"][0], clip["mouth"][2])  # same box, so the movement shows
+    assert np.allclose(face.region_boxes([astronaut_mesh, moved])["nose"][0], boxes["nose"][0] + 3)
+    with pytest.raises(InvalidInputError, match="2 sets of landmarks for 3 frames"):
+        face.region_crops([image] * 3, [astronaut_mesh] * 2)
+    with pytest.raises(InvalidInputError, match="meshes has shape"):
+        face.region_crops(image, np.zeros((10, 2)))
+
+
+def test_normalisation_functions_compose():
+    rng = np.random.default_rng(0)
+    dull = rng.integers(100, 140, (40, 50), dtype=np.uint8)
+    for method in ("hist", "clahe"):
+        spread = face.equalize(dull, method)
+        assert spread.shape == dull.shape and np.ptp(spread) > 2 * np.ptp(dull)
+    colour = face.equalize(np.dstack([dull, dull, dull // 2]), "hist")
+    assert colour.shape == (40, 50, 3)
+    assert face.smooth(dull, 2.0).std() < dull.std()
+    assert face.resize(dull, 20).shape == (20, 20) and face.resize(dull, (100, 30)).shape == (30, 100)
+    assert face.convert_color(dull, "rgb").shape == (40, 50, 3)
+    assert face.convert_color(astronaut(), "gray").shape == (512, 512)
+    assert np.array_equal(face.convert_color(astronaut(), "bgr")[..., ::-1], astronaut())
+    pipeline = face.resize(face.equalize(face.smooth(face.convert_color(astronaut(), "gray"), 1.0)), 48)
+    assert pipeline.shape == (48, 48) and pipeline.dtype == np.uint8
+
+
+def test_transform_points_moves_and_scales():
+    matrix = np.array([[2.0, 0.0, 1.0], [0.0, 2.0, -1.0]])
+    out = face.transform_points([[1.0, 2.0, 3.0]], matrix)
+    assert np.allclose(out, [[3.0, 3.0, 6.0]])
+    with pytest.raises(InvalidInputError, match="points has shape"):
+        face.transform_points(np.zeros(3), matrix)
+
+
+@pytest.mark.parametrize(
+    "call, message",
+    [
+        (lambda: face.detect_faces(np.zeros((0, 0, 3), np.uint8)), "image is empty"),
+        (lambda: face.get_faces(np.zeros((8, 8, 3), np.complex64)), "dtype complex64"),
+        (lambda: face.detect_faces(np.array([["a"]])), "dtype <U1"),
+        (lambda: face.detect_faces(astronaut(), method="dlib"), "method must be one of"),
+        (lambda: face.FaceDetector(min_score=2), "min_score must lie in"),
+        (lambda: face.align(astronaut(), np.zeros((5, 2))), "eyes has shape"),
+        (lambda: face.align(astronaut(), np.zeros((2, 2))), "coincide"),
+        (lambda: face.crop_by_eyes(astronaut(), [[0, 0], [10, 0]], size=(0, 5)), "size must be"),
+        (lambda: face.crop_by_eyes(astronaut(), [[0, 0], [10, 0]], x_factor=-1), "x_factor must be"),
+        (lambda: face.get_faces(astronaut(), equalization="gamma"), "equalization must be"),
+        (lambda: face.equalize(astronaut(), "gamma"), "method must be 'hist' or 'clahe'"),
+        (lambda: face.smooth(astronaut(), 0), "sigma must be a positive"),
+        (lambda: face.convert_color(astronaut(), "xyz"), "to must be one of"),
+        (lambda: face.mirror_indices(100), "n_points must be"),
+    ],
+)
+def test_bad_preprocessing_inputs_are_refused_with_the_reason(call, message):
+    with pytest.raises(InvalidInputError, match=message):
+        call()
