@@ -1,4 +1,4 @@
-"""Plots shared by the chapters: images with face meshes, probability bars."""
+"""Plots shared by the chapters: images, meshes, probabilities, sample grids, clips and timelines."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from matplotlib.collections import LineCollection
 
 from fercourse.errors import InvalidInputError
 
-__all__ = ["show_image", "show_mesh", "plot_probabilities"]
+__all__ = ["show_image", "show_mesh", "plot_probabilities", "sample_grid", "class_counts", "filmstrip", "timeline"]
 
 
 def _axes(ax, figsize):
@@ -76,6 +76,88 @@ def plot_probabilities(probabilities, labels, ax=None, title: str | None = None,
         inside = p > 0.85  # no room to the right of the bar: write inside it, in white
         ax.text(p - 0.01 if inside else p + 0.01, yi, f"{p:.3f}", va="center", fontsize=8,
                 ha="right" if inside else "left", color="white" if inside else "black")
+    if title:
+        ax.set_title(title)
+    return ax
+
+
+def sample_grid(images, labels, classes=None, per_class: int = 8, title: str | None = None, size: float = 1.1):
+    """One row per class with the first ``per_class`` images of that class; returns the figure."""
+    labels = np.asarray(labels)
+    classes = list(classes) if classes is not None else list(dict.fromkeys(labels.tolist()))
+    fig, axes = plt.subplots(len(classes), per_class, figsize=(per_class * size, len(classes) * size),
+                             squeeze=False)
+    for row, name in enumerate(classes):
+        index = np.flatnonzero(labels == name)[:per_class]
+        for col in range(per_class):
+            ax = axes[row, col]
+            ax.set_xticks([])
+            ax.set_yticks([])
+            for spine in ax.spines.values():
+                spine.set_visible(False)
+            if col < len(index):
+                image = np.asarray(images[index[col]])
+                ax.imshow(image, cmap="gray" if image.ndim == 2 else None, vmin=0, vmax=255)
+        axes[row, 0].set_ylabel(name, rotation=0, ha="right", va="center")
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
+def class_counts(counts, ax=None, title: str | None = None, figsize=(6, 3)):
+    """Bar chart of samples per class (a dict or pandas Series), with the counts written on the bars."""
+    import pandas as pd
+
+    counts = pd.Series(counts)
+    ax = _axes(ax, figsize)
+    bars = ax.bar(counts.index.astype(str), counts.to_numpy(), color="#1565c0")
+    ax.bar_label(bars, labels=[f"{int(v):,}" for v in counts.to_numpy()], fontsize=8)
+    ax.set_ylabel("samples")
+    ax.margins(y=0.15)
+    if title:
+        ax.set_title(title)
+    return ax
+
+
+def filmstrip(frames, indices=None, marks: dict | None = None, fps: float | None = None, size: float = 1.2):
+    """Frames of a clip side by side; ``marks`` (name -> frame index) label chosen frames.
+
+    ``indices`` picks the frames to show (default: 10 evenly spaced plus the marked ones).
+    """
+    frames = np.asarray(frames)
+    marks = marks or {}
+    if indices is None:
+        indices = np.linspace(0, len(frames) - 1, 10).round().astype(int).tolist()
+        indices = sorted(set(indices) | {int(v) for v in marks.values() if 0 <= v < len(frames)})
+    fig, axes = plt.subplots(1, len(indices), figsize=(len(indices) * size, size * 1.35), squeeze=False)
+    names = {}
+    for name, value in marks.items():
+        names.setdefault(int(value), []).append(name)
+    for ax, i in zip(axes[0], indices):
+        image = frames[i]
+        ax.imshow(image, cmap="gray" if image.ndim == 2 else None, vmin=0, vmax=255)
+        ax.set_xticks([])
+        ax.set_yticks([])
+        stamp = f"{i / fps:.2f} s" if fps else f"frame {i}"
+        ax.set_title(stamp + ("\n" + ", ".join(names[i]) if i in names else ""), fontsize=7,
+                     color="#c62828" if i in names else "black")
+    fig.tight_layout()
+    return fig
+
+
+def timeline(tracks: dict, fps: float, intervals: dict | None = None, ax=None, title: str | None = None,
+             figsize=(8, 2.8)):
+    """Curves over time (name -> per-frame values) with shaded intervals (name -> (start, end) frames)."""
+    ax = _axes(ax, figsize)
+    for name, values in tracks.items():
+        values = np.asarray(values, dtype=float)
+        ax.plot(np.arange(len(values)) / fps, values, label=name, lw=1.4)
+    colours = ["#ffcc80", "#a5d6a7", "#90caf9", "#ce93d8"]
+    for k, (name, (start, end)) in enumerate((intervals or {}).items()):
+        ax.axvspan(start / fps, end / fps, color=colours[k % len(colours)], alpha=0.5, label=name, lw=0)
+    ax.set_xlabel("time (s)")
+    ax.legend(fontsize=7, loc="upper right", ncol=2)
     if title:
         ax.set_title(title)
     return ax
