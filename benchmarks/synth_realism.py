@@ -18,7 +18,6 @@ import argparse
 import time
 
 import numpy as np
-import pandas as pd
 
 
 def main() -> None:
@@ -28,40 +27,21 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=2024)
     args = parser.parse_args()
 
-    from fercourse import cnn, face, synth
+    from fercourse import synth
     from fercourse.emotions import FER2013_LABELS
 
     n = args.per_class * len(FER2013_LABELS)
     data = synth.faces(n, size=192, color=True, seed=args.seed, framing="portrait", occlusion_rate=0.0,
                        max_pose=(15.0, 10.0, 10.0), intensity=(0.8, 1.0), split=None)
-    truth = data.extras["landmarks"]
-
-    landmarker = face.FaceLandmarker(max_faces=1)
-    found, errors = 0, []
-    for image, points in zip(data.samples, truth):
-        meshes = landmarker.detect(image)
-        if not meshes:
-            continue
-        found += 1
-        iod = np.linalg.norm(points[468, :2] - points[473, :2])
-        errors.append(np.linalg.norm(meshes[0].landmarks[:, :2] - points[:, :2], axis=1).mean() / iod)
-    landmarker.close()
+    result = synth.measure_realism(data)
+    errors = result.landmark_errors
     print(f"1. landmarker on {n} rendered 192x192 near-frontal faces")
-    print(f"   face found:            {found}/{n} = {found / n:.1%}   (target >= 90 %)")
-    print(f"   mean landmark error:   {np.mean(errors):.3f} IOD, median {np.median(errors):.3f}   (target <= 0.08)")
-
-    model = cnn.PretrainedFER()
-    crops = [face.crop_square(img, face.FaceMesh(pts, image_size=img.shape[:2]).box, size=64, margin=0.1)
-             for img, pts in zip(data.samples, truth)]
-    predicted = np.array(model.predict(crops))
-    table = pd.crosstab(pd.Categorical(data.table["label"], FER2013_LABELS),
-                        pd.Categorical(predicted, FER2013_LABELS), dropna=False)
-    table.index.name, table.columns.name = "intended", "predicted"
-    recall = pd.Series(np.diag(table) / table.sum(axis=1).to_numpy(), index=FER2013_LABELS)
+    print(f"   face found:            {result.found}/{n} = {result.found / n:.1%}   (target >= 90 %)")
+    print(f"   mean landmark error:   {errors.mean():.3f} IOD, median {np.median(errors):.3f}   (target <= 0.08)")
     print(f"\n2. FER2013 mini-Xception on {n} rendered apex faces (64x64 grey crops)")
-    print(table.to_string())
-    print("   recall per class: " + ", ".join(f"{k} {v:.2f}" for k, v in recall.items()))
-    print(f"   balanced accuracy:     {recall.mean():.3f}   (target >= 0.50, chance 0.143)")
+    print(result.confusion.to_string())
+    print("   recall per class: " + ", ".join(f"{k} {v:.2f}" for k, v in result.recall.items()))
+    print(f"   balanced accuracy:     {result.balanced_accuracy:.3f}   (target >= 0.50, chance 0.143)")
 
     if args.speed:
         print(f"\n3. generating {args.speed} faces of 48x48 grey (target < 30 s for 10,000)")

@@ -43,6 +43,17 @@ __all__ = [
     "random_appearance",
     "face_mesh",
     "render",
+    "faces",
+    "clips",
+    "expression_aus",
+    "envelope",
+    "blink_track",
+    "au_sliders",
+    "measure_realism",
+    "Realism",
+    "neutral_mesh",
+    "EXPRESSIVENESS",
+    "AU_COLUMNS",
 ]
 
 N_POINTS = 478
@@ -1014,7 +1025,7 @@ def _clip(job: dict) -> dict:
     if emotion != "neutral":
         low, high = EXPRESSION_KINDS[kind]["duration"]
         duration = min(rng.uniform(low, high), seconds - 0.4)
-        start = rng.uniform(0.2, seconds - duration - 0.2)
+        start = 0.2 + rng.uniform(0.0, max(seconds - duration - 0.4, 0.0))
         top = start + duration * rng.uniform(0.3, 0.5)
         peak = rng.uniform(*EXPRESSION_KINDS[kind]["intensity"])
         aus, variant = expression_aus(emotion, rng, peak)
@@ -1052,7 +1063,7 @@ def clips(
     blink_rate: float = 0.3,
     head_motion: float = 1.5,
     framing: str = "tight",
-    split: tuple[float, float] | None = (0.15, 0.15),
+    split: tuple[float, float] | None = None,
     workers: int = 1,
     progress: bool = False,
 ):
@@ -1069,7 +1080,9 @@ def clips(
     ``split``, ``fps``, ``n_frames``, ``onset``, ``apex``, ``offset`` (frame indices),
     ``kind``, ``intensity`` (apex), ``variant`` and ``blinks``; ``extras`` holds per-frame
     ``landmarks`` (n, frames, 478, 3), ``aus`` (n, frames, len(AU_COLUMNS)) and
-    ``eye_closure`` (n, frames).
+    ``eye_closure`` (n, frames).  Micro-expression work evaluates leave-one-subject-out
+    (:func:`fercourse.data.loso_folds`), so by default no fixed split is drawn
+    (``split=(val, test)`` draws one by subject).
     """
     import pandas as pd
 
@@ -1103,3 +1116,89 @@ def clips(
     table.insert(2, "split", _split_column(table["subject"].tolist(), seed, split))
     extras = {key: np.stack([r[key] for r in results]) for key in ("landmarks", "aus", "eye_closure")}
     return Dataset("synthetic", "video", labels, [r["video"] for r in results], table, extras)
+
+
+def au_sliders(aus=(1, 2, 4, 5, 6, 12, 15, 20, 26), who: Identity | None = None, size: int = 200):
+    """An ipywidgets panel: one slider per AU, re-rendering a synthetic face as you move them.
+
+    Shows how each action unit moves the face, alone or combined.  Returns the
+    ``ipywidgets.interactive`` object (display it as the last line of a cell).
+    """
+    import ipywidgets
+    import matplotlib.pyplot as plt
+
+    unknown = [au for au in aus if au not in AU_NUMBERS]
+    if unknown:
+        raise InvalidInputError(f"au_sliders: unknown AU(s) {unknown}; the generator models {AU_NUMBERS}.")
+    look = Appearance(face_fraction=0.8)
+
+    def show(**values):
+        chosen = {int(name[2:]): value for name, value in values.items() if value > 0}
+        image, _ = render(face_mesh(who, chosen), size=size, look=look, aus=chosen)
+        fig, ax = plt.subplots(figsize=(3, 3))
+        ax.imshow(image)
+        ax.set_axis_off()
+        ax.set_title(" + ".join(f"AU{au} {v:.2f}" for au, v in chosen.items()) or "neutral", fontsize=8)
+        plt.show()
+
+    sliders = {f"AU{au:02d}": ipywidgets.FloatSlider(value=0.0, min=0.0, max=1.0, step=0.05, continuous_update=False)
+               for au in aus}
+    return ipywidgets.interactive(show, **sliders)
+
+
+@dataclass
+class Realism:
+    """What the shipped real models make of a set of synthetic faces (see :func:`measure_realism`)."""
+
+    images: int
+    found: int  # images in which the landmarker found a face
+    landmark_errors: np.ndarray  # per found image: mean landmark distance / inter-ocular distance
+    confusion: object  # pandas DataFrame: intended expression (rows) x FER2013 model's reading (columns)
+
+    @property
+    def recall(self):
+        """Share of each intended expression that the FER2013 model read as intended."""
+        return self.confusion.to_numpy().diagonal() / self.confusion.sum(axis=1)
+
+    @property
+    def balanced_accuracy(self) -> float:
+        return float(self.recall.mean())
+
+    def summary(self) -> str:
+        return (
+            f"landmarker: face found in {self.found}/{self.images} images ({self.found / self.images:.1%}); "
+            f"landmark error mean {self.landmark_errors.mean():.3f}, median {np.median(self.landmark_errors):.3f} "
+            f"inter-ocular distances\nFER2013 model: balanced accuracy {self.balanced_accuracy:.3f} "
+            f"(chance {1 / len(self.confusion):.3f}); recall " + ", ".join(f"{k} {v:.2f}" for k, v in self.recall.items())
+        )
+
+
+def measure_realism(data) -> Realism:
+    """Run the two shipped real models on synthetic colour faces from :func:`faces`.
+
+    The landmarker must find each face and put its 478 points near the ground truth
+    (error in inter-ocular distances: between the iris centres 468 and 473).  The
+    FER2013 model reads each face from a 64x64 grey square crop around the
+    ground-truth landmark box with a 10 % margin, as the course crops real photos.
+    """
+    import pandas as pd
+
+    from fercourse import cnn, face
+    from fercourse.emotions import FER2013_LABELS
+
+    truth = data.extras.get("landmarks")
+    if truth is None or data.samples.ndim != 4:
+        raise InvalidInputError("measure_realism needs colour faces from synth.faces(..., color=True).")
+    errors, crops = [], []
+    with face.FaceLandmarker(max_faces=1) as landmarker:
+        for image, points in zip(data.samples, truth):
+            meshes = landmarker.detect(image)
+            if meshes:
+                inter_ocular = np.linalg.norm(points[468, :2] - points[473, :2])
+                errors.append(np.linalg.norm(meshes[0].landmarks[:, :2] - points[:, :2], axis=1).mean() / inter_ocular)
+            crops.append(face.crop_square(image, face.FaceMesh(points, image_size=image.shape[:2]).box, size=64))
+    predicted = cnn.PretrainedFER().predict(crops)
+    labels = [label for label in FER2013_LABELS if label in set(data.table["label"])]
+    confusion = pd.crosstab(pd.Categorical(data.table["label"], labels), pd.Categorical(predicted, FER2013_LABELS),
+                            dropna=False, rownames=["intended"], colnames=["FER2013 model says"])
+    return Realism(len(data), len(errors), np.array(errors), confusion)

@@ -123,3 +123,21 @@ def test_split_arguments_are_checked():
         subject_split(make().table, val=0.6, test=0.5)
     with pytest.raises(InvalidInputError, match="Unknown split"):
         make().split("holdout")
+
+
+def test_the_mode_switch_picks_synthetic_or_real(tmp_path, monkeypatch):
+    from fercourse import config, data
+
+    monkeypatch.setitem(config._state, "mode", "embedded")
+    synthetic = data.expressions(14, size=32, seed=1)
+    assert synthetic.name == "synthetic" and len(synthetic) == 14
+    monkeypatch.setitem(config._state, "mode", "real")
+    monkeypatch.setitem(config._state, "data_dir", tmp_path)
+    with pytest.raises(DatasetError, match="fer2013"):
+        data.expressions()  # real mode looks in the data directory, which is empty here
+    csv = tmp_path / "fer2013" / "fer2013.csv"
+    csv.parent.mkdir()
+    pixels = " ".join(["7"] * 48 * 48)
+    csv.write_text(f"emotion,pixels,Usage\n3,{pixels},Training\n6,{pixels},PrivateTest\n")
+    real = data.expressions()
+    assert real.name == "fer2013" and real.table["label"].tolist() == ["happy", "neutral"]

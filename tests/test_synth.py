@@ -207,8 +207,43 @@ def test_envelope_shape():
     assert np.all(np.diff(curve[10:16]) >= 0) and np.all(np.diff(curve[15:26]) <= 0)
 
 
+def test_macro_clips_longer_than_the_clip_are_capped():
+    data = synth.clips(4, fps=30, seconds=1.2, size=24, seed=0, kind="macro", split=None)
+    assert (data.table["onset"] >= 5).all() and (data.table["offset"] <= 36).all()
+
+
 def test_clips_refuse_impossible_timing():
     with pytest.raises(InvalidInputError, match="too short"):
         synth.clips(1, fps=30, seconds=0.3, kind="macro")
     with pytest.raises(InvalidInputError, match="kind must be"):
         synth.clips(1, kind="giant")
+
+
+def test_au_sliders_render_the_chosen_action_units(monkeypatch):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    shown = []
+    monkeypatch.setattr(plt, "show", lambda: shown.append(plt.gca().get_title()))
+    panel = synth.au_sliders(aus=(12, 26))
+    assert [child.description for child in panel.children[:2]] == ["AU12", "AU26"]
+    panel.children[0].value = 0.5
+    assert shown[-1] == "AU12 0.50"
+    plt.close("all")
+    with pytest.raises(InvalidInputError, match="unknown AU"):
+        synth.au_sliders(aus=(12, 99))
+
+
+def test_measure_realism_reports_both_models():
+    data = synth.faces(14, size=160, color=True, seed=4, framing="portrait", occlusion_rate=0.0,
+                       max_pose=(5.0, 5.0, 5.0), intensity=(0.9, 1.0), split=None)
+    result = synth.measure_realism(data)
+    assert result.images == 14 and result.found >= 12
+    assert 0 < result.landmark_errors.mean() < 0.15
+    assert result.confusion.to_numpy().sum() == 14 and result.confusion.shape == (7, 7)
+    assert result.recall["neutral"] >= 0.5 and result.recall["happy"] >= 0.5
+    assert "balanced accuracy" in result.summary()
+    with pytest.raises(InvalidInputError, match="colour faces"):
+        synth.measure_realism(synth.faces(7, size=32, split=None))
