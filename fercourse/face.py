@@ -10,15 +10,21 @@ pieces below it:
 * :func:`detect_meshes` / :class:`FaceLandmarker` -- MediaPipe's Face Landmarker
   (Tasks API, run from the bundle shipped in :mod:`fercourse.assets`), on still
   images or on video frames: 478 3-D landmarks, 52 blendshape scores and the
-  facial transformation matrix (hence the head pose) per face;
-* :func:`align`, :func:`crop_by_eyes`, :func:`crop_square`, :func:`region_crops`
-  (the MicroX eye, nose, mouth and face crops of a clip);
+  facial transformation matrix (hence the head pose) per face; :func:`track_meshes`
+  follows one face through a clip;
+* :func:`align`, :func:`rotate`, :func:`crop_by_eyes` (and :func:`crop_corners`, the
+  region it cuts), :func:`crop_square`, :func:`region_crops` (the MicroX eye, nose,
+  mouth and face crops of a clip);
 * :func:`equalize`, :func:`smooth`, :func:`resize`, :func:`convert_color` -- small
   functions that compose;
 * landmark conventions: ``REGIONS`` (index sets of eyes, brows, nose, mouth, face
   oval, irises), :data:`LANDMARKS_68` (the iBUG/dlib 68 points), :func:`eye_centers`,
   :func:`canonical_mesh` and :func:`mirror_indices` (what a horizontal flip does
-  to the indices).
+  to the indices), :func:`eye_line_angle`;
+* scoring against ground truth (such as the exact landmarks of :mod:`fercourse.synth`):
+  :func:`box_iou`, :func:`match_boxes`, :func:`detection_testset` and
+  :func:`evaluate_detectors` for detectors, :func:`landmark_distances` and
+  :func:`region_errors` for landmarks.
 
 Augmentation (flips, distortions, affine, brightness) lives in :mod:`fercourse.augment`.
 
@@ -80,9 +86,21 @@ __all__ = [
     "canonical_mesh",
     "mirror_indices",
     "eye_centers",
+    "eye_line_angle",
+    "landmark_box",
+    "landmark_distances",
+    "region_errors",
+    "box_iou",
+    "match_boxes",
+    "side_by_side",
+    "detection_testset",
+    "evaluate_detectors",
+    "track_meshes",
     "transform_points",
+    "rotate",
     "align",
     "crop_by_eyes",
+    "crop_corners",
     "get_faces",
     "crop_square",
     "region_boxes",
@@ -292,6 +310,20 @@ def _mp_image(rgb: np.ndarray):
 # ----------------------------------------------------------------------- face mesh
 
 
+def landmark_box(points) -> tuple[int, int, int, int]:
+    """Tight box ``(x, y, width, height)`` in whole pixels around ``(N, 2|3)`` points.
+
+    The box of a :class:`FaceMesh` (:attr:`FaceMesh.box`); on a generator's exact
+    landmarks it is the ground-truth face box against which detectors are scored.
+    """
+    xy = np.asarray(points, dtype=np.float64)
+    if xy.ndim != 2 or xy.shape[1] not in (2, 3) or len(xy) == 0 or not np.all(np.isfinite(xy)):
+        raise InvalidInputError(f"points has shape {xy.shape} (or non-finite values); expected finite (N, 2) or (N, 3).")
+    x0, y0 = np.floor(xy[:, :2].min(axis=0)).astype(int)
+    x1, y1 = np.ceil(xy[:, :2].max(axis=0)).astype(int)
+    return int(x0), int(y0), int(x1 - x0), int(y1 - y0)
+
+
 class HeadPose(NamedTuple):
     """Head rotation in degrees, from the facial transformation matrix.
 
@@ -335,9 +367,7 @@ class FaceMesh:
     @property
     def box(self) -> tuple[int, int, int, int]:
         """Tight box around the landmarks, ``(x, y, width, height)`` in whole pixels."""
-        x0, y0 = np.floor(self.landmarks[:, :2].min(axis=0)).astype(int)
-        x1, y1 = np.ceil(self.landmarks[:, :2].max(axis=0)).astype(int)
-        return int(x0), int(y0), int(x1 - x0), int(y1 - y0)
+        return landmark_box(self.landmarks)
 
     @property
     def normalized(self) -> np.ndarray:
@@ -473,6 +503,23 @@ def detect_mesh(image) -> FaceMesh:
             "or use detect_meshes() to get them all."
         )
     return faces[0]
+
+
+def track_meshes(frames, fps: float = 30.0) -> list[FaceMesh | None]:
+    """The largest face's mesh in every frame of a clip, ``None`` where no face was found.
+
+    ``frames``: a list of images or a ``(T, H, W[, C])`` array, in order.  Runs a
+    fresh :class:`FaceLandmarker` in video mode (frame ``i`` at ``1000 * i / fps``
+    ms), which follows the face from frame to frame instead of searching anew:
+    faster and steadier than :func:`detect_meshes` on every frame.
+    """
+    fps = _positive(fps, "fps")
+    frames = list(frames)
+    if not frames:
+        raise InvalidInputError("frames is an empty clip; give at least one frame.")
+    with FaceLandmarker(max_faces=1, mode="video") as landmarker:
+        found = [landmarker.detect(frame, timestamp_ms=round(1000 * i / fps)) for i, frame in enumerate(frames)]
+    return [meshes[0] if meshes else None for meshes in found]
 
 
 def _connections():
@@ -691,6 +738,57 @@ def eye_centers(eyes) -> np.ndarray:
     return centres
 
 
+def eye_line_angle(eyes) -> float:
+    """Angle in degrees of the line from the right eye to the left eye (``eyes`` as in :func:`eye_centers`).
+
+    0 for a level face; positive when the line slopes down to the image's right
+    (y points down), i.e. the head is tilted clockwise as seen in the image.  A
+    head pose's ``roll`` has the opposite sign: roll is about ``-eye_line_angle``.
+    """
+    right, left = eye_centers(eyes)
+    return math.degrees(math.atan2(left[1] - right[1], left[0] - right[0]))
+
+
+# ----------------------------------------------------------------- landmark accuracy
+
+
+def landmark_distances(predicted, truth) -> np.ndarray:
+    """Distance of each predicted landmark from the true one, in inter-ocular distances.
+
+    ``predicted`` and ``truth``: ``(N, 2|3)`` points of one face or ``(faces, N, 2|3)``
+    (FaceMesh objects are accepted too), N = 478 or 468; only x and y count.  Each
+    face's distances are divided by its true inter-ocular distance (between the
+    centres of the two eye contours, :func:`eye_centers`), so faces of any size
+    compare.  Returns ``(N,)`` for one face, ``(faces, N)`` for several.
+    """
+    pred, true = _landmark_stack(predicted, "predicted"), _landmark_stack(truth, "truth")
+    single = isinstance(predicted, FaceMesh) or (isinstance(predicted, np.ndarray) and predicted.ndim == 2)
+    if pred.shape != true.shape:
+        raise InvalidInputError(f"predicted has shape {pred.shape} but truth {true.shape}; they must match.")
+    iod = np.array([np.linalg.norm(np.diff(eye_centers(t), axis=0)) for t in true])
+    distances = np.linalg.norm(pred - true, axis=2) / iod[:, None]
+    return distances[0] if single else distances
+
+
+def region_errors(distances):
+    """Mean landmark distance per face: over all points and over each region of ``REGIONS``.
+
+    ``distances``: ``(N,)`` or ``(faces, N)`` from :func:`landmark_distances`.
+    Returns a pandas DataFrame with one row per face and the columns ``all``,
+    then the regions (eyes, brows, irises, nose, mouth, face oval).
+    """
+    import pandas as pd
+
+    values = np.atleast_2d(np.asarray(distances, dtype=np.float64))
+    if values.ndim != 2 or values.shape[1] not in (468, 478):
+        raise InvalidInputError(f"distances has shape {values.shape}; expected (478,) or (faces, 478).")
+    columns = {"all": values.mean(axis=1)}
+    for name, index in _regions().items():
+        if index.max() < values.shape[1]:
+            columns[name] = values[:, index].mean(axis=1)
+    return pd.DataFrame(columns)
+
+
 # ------------------------------------------------------------------------ detection
 
 #: What each detector's six keypoints are, in order (left/right: the subject's).
@@ -819,6 +917,149 @@ def detect_faces(image, method: str = "blazeface", min_score: float = 0.5, max_f
     return _shared_instance(FaceDetector, method, float(min_score), max_faces).detect(image)
 
 
+def _box(box, name: str = "box") -> tuple[float, float, float, float]:
+    if isinstance(box, Detection):
+        box = box.box
+    try:
+        x, y, w, h = (float(v) for v in box)
+    except (TypeError, ValueError):
+        raise InvalidInputError(f"{name} must be four numbers (x, y, width, height), got {box!r}.") from None
+    if not (w > 0 and h > 0):
+        raise InvalidInputError(f"{name} {box!r} has no area; width and height must be positive.")
+    return x, y, w, h
+
+
+def box_iou(a, b) -> float:
+    """Intersection over union of two boxes ``(x, y, width, height)`` (or Detections): 0 to 1."""
+    ax, ay, aw, ah = _box(a, "a")
+    bx, by, bw, bh = _box(b, "b")
+    w = max(0.0, min(ax + aw, bx + bw) - max(ax, bx))
+    h = max(0.0, min(ay + ah, by + bh) - max(ay, by))
+    return w * h / (aw * ah + bw * bh - w * h)
+
+
+def match_boxes(predicted, truth, threshold: float = 0.5) -> list[tuple[int, int, float]]:
+    """Pair predicted boxes with true boxes, one to one: ``[(i_predicted, i_true, iou), ...]``.
+
+    Greedy, best overlap first (as detection benchmarks score): a pair counts
+    when its intersection over union is at least ``threshold``.  Unpaired
+    predictions are false positives, unpaired true boxes are misses.
+    """
+    if not 0.0 < float(threshold) <= 1.0:
+        raise InvalidInputError(f"threshold must lie in (0, 1], got {threshold!r}.")
+    overlaps = sorted(  # best overlap first; on ties, the earlier prediction and true box
+        (-box_iou(p, t), i, j) for i, p in enumerate(predicted) for j, t in enumerate(truth)
+    )
+    used_p, used_t, pairs = set(), set(), []
+    for negative, i, j in overlaps:
+        iou = -negative
+        if iou < threshold:
+            break
+        if i not in used_p and j not in used_t:
+            used_p.add(i)
+            used_t.add(j)
+            pairs.append((i, j, iou))
+    return sorted(pairs)
+
+
+def side_by_side(images, landmarks=None):
+    """Join images of equal height left to right, shifting each face's landmarks with its image.
+
+    Returns the joined RGB image, and (when ``landmarks``, one ``(N, 2|3)`` array
+    per image, is given) the list of shifted landmark arrays.
+    """
+    pictures = [as_rgb(image, name=f"image {i}") for i, image in enumerate(images)]
+    if not pictures:
+        raise InvalidInputError("images is empty; give at least one image.")
+    if len({p.shape[0] for p in pictures}) > 1:
+        raise InvalidInputError(
+            f"The images have heights {[p.shape[0] for p in pictures]}; side_by_side needs equal heights "
+            "(resize them first)."
+        )
+    joined = np.ascontiguousarray(np.concatenate(pictures, axis=1))
+    if landmarks is None:
+        return joined
+    if len(landmarks) != len(pictures):
+        raise InvalidInputError(f"{len(landmarks)} sets of landmarks for {len(pictures)} images; give one per image.")
+    offsets = np.cumsum([0] + [p.shape[1] for p in pictures[:-1]])
+    moved = []
+    for points, dx in zip(landmarks, offsets):
+        points = np.array(points, dtype=np.float32)
+        points[:, 0] += dx
+        moved.append(points)
+    return joined, moved
+
+
+def detection_testset(faces, landmarks, pairs: int = 0, empty=()):
+    """Images and their true face boxes for scoring detectors: single faces, pairs, and no faces.
+
+    ``faces`` (images of one face each, all the same height) and ``landmarks``
+    (their exact landmarks, e.g. from :func:`fercourse.synth.faces`): the last
+    ``2 * pairs`` faces are joined two by two (:func:`side_by_side`), so that
+    some images hold two faces; ``empty`` adds images without a face.  Returns
+    ``(images, boxes)``: a list of images and, per image, the list of true boxes
+    (:func:`landmark_box` of each face's landmarks).
+    """
+    faces, landmarks = list(faces), list(landmarks)
+    if len(faces) != len(landmarks):
+        raise InvalidInputError(f"{len(faces)} faces but {len(landmarks)} sets of landmarks; give one per face.")
+    if not isinstance(pairs, (int, np.integer)) or not 0 <= 2 * pairs <= len(faces):
+        raise InvalidInputError(f"pairs must be a whole number from 0 to {len(faces) // 2}, got {pairs!r}.")
+    split = len(faces) - 2 * int(pairs)
+    images = [as_rgb(f) for f in faces[:split]]
+    boxes = [[landmark_box(p)] for p in landmarks[:split]]
+    for k in range(split, len(faces), 2):
+        joined, moved = side_by_side(faces[k : k + 2], landmarks[k : k + 2])
+        images.append(joined)
+        boxes.append([landmark_box(p) for p in moved])
+    for image in empty:
+        images.append(as_rgb(image))
+        boxes.append([])
+    return images, boxes
+
+
+def evaluate_detectors(images, boxes, methods=DETECTION_METHODS, threshold: float = 0.5):
+    """Score face detectors on images with known face boxes: precision, recall and speed.
+
+    ``images`` and ``boxes`` as :func:`detection_testset` returns them.  Every
+    detector of ``methods`` (see :func:`detect_faces`) runs on every image; its
+    boxes are paired with the true ones by :func:`match_boxes` (a hit needs an
+    intersection over union of at least ``threshold``).  Precision is hits over
+    detections, recall hits over true faces.  The time is the mean wall-clock
+    time per image, after one untimed call that loads the model.
+
+    Returns a pandas DataFrame, one row per method: ``images``, ``faces``,
+    ``detections``, ``hits``, ``precision``, ``recall``, ``ms per image``.
+    """
+    import time
+
+    import pandas as pd
+
+    images, boxes = list(images), list(boxes)
+    if not images or len(images) != len(boxes):
+        raise InvalidInputError(f"{len(images)} images and {len(boxes)} box lists; give one list (maybe empty) per image.")
+    rows = {}
+    for method in methods:
+        detect_faces(images[0], method=method)  # load the model outside the timing
+        hits = found = 0
+        seconds = 0.0
+        for image, true in zip(images, boxes):
+            start = time.perf_counter()
+            detections = detect_faces(image, method=method)
+            seconds += time.perf_counter() - start
+            found += len(detections)
+            hits += len(match_boxes([d.box for d in detections], true, threshold))
+        faces = sum(len(b) for b in boxes)
+        rows[method] = {
+            "images": len(images), "faces": faces, "detections": found, "hits": hits,
+            "precision": hits / found if found else math.nan, "recall": hits / faces if faces else math.nan,
+            "ms per image": 1000.0 * seconds / len(images),
+        }
+    table = pd.DataFrame.from_dict(rows, orient="index")
+    table.index.name = "method"
+    return table
+
+
 # ------------------------------------------------------------ alignment and crops
 
 
@@ -864,6 +1105,27 @@ def _eye_frame(eyes) -> tuple[np.ndarray, float, np.ndarray]:
 def _affine(linear: np.ndarray, source: np.ndarray, target: np.ndarray) -> np.ndarray:
     """The 2x3 matrix that applies ``linear`` and takes point ``source`` to ``target``."""
     return np.hstack([linear, (target - linear @ source)[:, None]])
+
+
+def rotate(image, degrees: float, centre=None) -> tuple[np.ndarray, np.ndarray]:
+    """Rotate ``image`` by ``degrees`` counter-clockwise (as seen) about ``centre`` (default: the middle).
+
+    Returns the rotated image (same size; uncovered corners repeat the border)
+    and the 2x3 matrix from old to new points (use :func:`transform_points`).
+    """
+    import cv2
+
+    picture = _as_image(image)
+    try:
+        angle = float(degrees)
+    except (TypeError, ValueError):
+        angle = math.nan
+    if not math.isfinite(angle):
+        raise InvalidInputError(f"degrees must be a finite number, got {degrees!r}.")
+    height, width = picture.shape[:2]
+    centre = ((width - 1) / 2.0, (height - 1) / 2.0) if centre is None else tuple(float(v) for v in centre)
+    matrix = cv2.getRotationMatrix2D(centre, angle, 1.0)
+    return _warp(picture, matrix, (width, height)), matrix
 
 
 def align(image, eyes) -> tuple[np.ndarray, np.ndarray]:
@@ -917,6 +1179,24 @@ def crop_by_eyes(
     linear = np.diag([out_w / box_w, out_h / box_h]) @ (rotation if rotate else np.eye(2))
     matrix = _affine(linear, centre, np.array([out_w / 2.0, eye_level * out_h]))
     return _warp(picture, matrix, (out_w, out_h)), matrix
+
+
+def crop_corners(eyes, x_factor: float = 2.1, y_factor: float = 3.2, eye_level: float = 1.0 / 3.0,
+                 rotate: bool = True) -> np.ndarray:
+    """The corners of the region :func:`crop_by_eyes` cuts, in the image's pixels.
+
+    ``(4, 2)`` float array: top left, top right, bottom right, bottom left of
+    the crop (as seen in the crop).  With ``rotate`` the region is tilted with
+    the eye line, as the crop is.  Useful to draw the crop on the photo.
+    """
+    x_factor, y_factor = _positive(x_factor, "x_factor"), _positive(y_factor, "y_factor")
+    if not 0.0 <= float(eye_level) <= 1.0:
+        raise InvalidInputError(f"eye_level must lie in [0, 1] (a fraction of the crop height), got {eye_level!r}.")
+    centre, distance, rotation = _eye_frame(eyes)
+    half_w, top, bottom = x_factor * distance / 2.0, eye_level * y_factor * distance, (1 - eye_level) * y_factor * distance
+    local = np.array([[-half_w, -top], [half_w, -top], [half_w, bottom], [-half_w, bottom]])
+    back = rotation.T if rotate else np.eye(2)  # the rotation is orthonormal: its inverse is its transpose
+    return local @ back.T + centre
 
 
 @dataclass
@@ -1018,8 +1298,11 @@ _CROP_POINTS = {
 }
 
 
-def _landmark_stack(meshes) -> np.ndarray:
-    """``(T, 478, 2)`` from a FaceMesh, a ``(478, k)`` array, or a sequence / ``(T, 478, k)`` array of them."""
+def _landmark_stack(meshes, name: str = "meshes") -> np.ndarray:
+    """``(T, 478, 2)`` from a FaceMesh, a ``(478, k)`` array, or a sequence / ``(T, 478, k)`` array of them.
+
+    ``name`` is the argument's name in error messages.
+    """
     if isinstance(meshes, FaceMesh):
         meshes = [meshes]
     if isinstance(meshes, (list, tuple)):
@@ -1032,11 +1315,11 @@ def _landmark_stack(meshes) -> np.ndarray:
         points = points[None]
     if points.ndim != 3 or points.shape[1] not in (468, 478) or points.shape[2] not in (2, 3) or len(points) == 0:
         raise InvalidInputError(
-            f"meshes has shape {points.shape}; expected a FaceMesh, landmarks (478, 2|3), or one per "
-            "frame as a list or a (frames, 478, 2|3) array."
+            f"{name} has shape {points.shape}; expected a FaceMesh, landmarks (478, 2|3), or one per "
+            "frame or face as a list or a (frames, 478, 2|3) array."
         )
     if not np.all(np.isfinite(points)):
-        raise InvalidInputError("meshes contains NaN or infinite coordinates.")
+        raise InvalidInputError(f"{name} contains NaN or infinite coordinates.")
     return points[:, :, :2]
 
 

@@ -161,3 +161,290 @@ def timeline(tracks: dict, fps: float, intervals: dict | None = None, ax=None, t
     if title:
         ax.set_title(title)
     return ax
+
+
+# ------------------------------------------------------- expressions by intensity
+
+#: Column intensities of :func:`expression_grid`: from the face at rest to the full prototype.
+GRID_INTENSITIES = (0.0, 0.25, 0.5, 0.75, 1.0)
+
+
+def _expression_patterns(expressions) -> dict[str, dict]:
+    """Label -> AU pattern in the generator's codes (one-sided prototype AUs as ``"R12"``)."""
+    from fercourse import emotions
+
+    if expressions is None:
+        expressions = [name for name in emotions.PROTOTYPES if name != "neutral"]
+    if isinstance(expressions, dict):
+        patterns = {str(label): dict(pattern) for label, pattern in expressions.items()}
+    else:
+        patterns = {}
+        for name in expressions:
+            emotions.facs_code(name)  # raises a clear error for an unknown expression
+            key = str(name).strip().lower()
+            sides = emotions.UNILATERAL.get(key, {})
+            patterns[key] = {
+                (f"{'R' if sides[au] == 'right' else 'L'}{au}" if au in sides else au): value
+                for au, value in emotions.PROTOTYPES[key].items()
+            }
+    if not patterns:
+        raise InvalidInputError("expressions is empty; name at least one, for example ['happy'].")
+    return patterns
+
+
+def expression_faces(expressions=None, intensities=GRID_INTENSITIES, who=None, look=None, size: int = 96,
+                     seed: int = 0):
+    """Render expressions at rising intensity on one synthetic face.
+
+    ``expressions`` is a list of prototype names (:data:`fercourse.emotions.PROTOTYPES`;
+    default: the seven expressions, neutral left out) or a dict label -> AU pattern
+    (``{AU: intensity}``; one-sided codes such as ``"L12"`` are allowed).  Each pattern is
+    multiplied by every value of ``intensities`` (each in [0, 1]); a prototype's one-sided
+    AUs (:data:`fercourse.emotions.UNILATERAL`) become ``"R12"``-style codes.  All faces share
+    the identity ``who`` (default :class:`fercourse.synth.Identity`), the appearance ``look``
+    (default ``Appearance(face_fraction=0.8, noise=0.0)``: noise-free, so figures stay small)
+    and the image noise (``seed``, for a ``look`` with noise), so only the expression differs.
+
+    Returns ``(labels, images, landmarks)``: ``images`` is ``(expressions, intensities, size,
+    size, 3)`` ``uint8``, ``landmarks`` ``(expressions, intensities, 478, 3)`` in pixels.
+    """
+    from fercourse import synth
+
+    patterns = _expression_patterns(expressions)
+    levels = [float(k) for k in np.atleast_1d(np.asarray(intensities, dtype=float))]
+    if not levels or not all(0.0 <= k <= 1.0 for k in levels):
+        raise InvalidInputError(f"intensities must be values in [0, 1], got {intensities!r}.")
+    look = look or synth.Appearance(face_fraction=0.8, noise=0.0)
+    images, points = [], []
+    for pattern in patterns.values():
+        row_images, row_points = [], []
+        for k in levels:
+            aus = {code: value * k for code, value in pattern.items()}
+            image, landmarks = synth.render(synth.face_mesh(who, aus), size=size, look=look, aus=aus,
+                                            rng=np.random.default_rng(seed))
+            row_images.append(image)
+            row_points.append(landmarks)
+        images.append(row_images)
+        points.append(row_points)
+    return list(patterns), np.asarray(images, dtype=np.uint8), np.asarray(points, dtype=np.float32)
+
+
+def expression_grid(expressions=None, intensities=GRID_INTENSITIES, who=None, look=None, size: int = 96,
+                    seed: int = 0, cell: float = 1.2, transpose: bool = False, title: str | None = None):
+    """A grid of :func:`expression_faces`: one row per expression, one column per intensity.
+
+    Each expression is labelled with its name and its AUs in FACS notation (``R12`` = the
+    person's right side, which is the image's left), each intensity with its value.
+    ``transpose=True`` swaps the two: one column per expression.  Returns the figure.
+    """
+    patterns = _expression_patterns(expressions)
+    labels, images, _ = expression_faces(patterns, intensities, who=who, look=look, size=size, seed=seed)
+    levels = np.atleast_1d(np.asarray(intensities, dtype=float))
+    n_expr, n_levels = images.shape[:2]
+    rows, cols = (n_levels, n_expr) if transpose else (n_expr, n_levels)
+    extra = (0.5, 0.9) if transpose else (0.9, 0.5)  # inches for the labels (left, top)
+    fig, axes = plt.subplots(rows, cols, figsize=(cols * cell + extra[0], rows * cell + extra[1]), squeeze=False)
+    for e, label in enumerate(labels):
+        name = f"{label}\n{'+'.join(str(au) for au in patterns[label]) or '0'}"
+        for k in range(n_levels):
+            ax = axes[k, e] if transpose else axes[e, k]
+            ax.imshow(images[e, k])
+            ax.set_xticks([])
+            ax.set_yticks([])
+        if transpose:
+            axes[0, e].set_title(name, fontsize=8)
+        else:
+            axes[e, 0].set_ylabel(name, rotation=0, ha="right", va="center", fontsize=8)
+    for k, level in enumerate(levels):
+        if transpose:
+            axes[k, 0].set_ylabel(f"{level:.2f}", rotation=0, ha="right", va="center", fontsize=8)
+        else:
+            axes[0, k].set_title(f"{level:.2f}", fontsize=8)
+    fig.suptitle(title or "intensity of the prototype", fontsize=9)
+    fig.tight_layout()
+    return fig
+
+
+__all__ += ["GRID_INTENSITIES", "expression_faces", "expression_grid"]
+
+
+# ------------------------------------------------------------ preprocessing (chapter 03)
+
+#: Colours of the facial regions of :data:`fercourse.face.REGIONS` in the preprocessing plots.
+REGION_COLOURS = {
+    "right_eye": "#e53935", "left_eye": "#1e88e5", "right_brow": "#fb8c00", "left_brow": "#00acc1",
+    "right_iris": "#ffeb3b", "left_iris": "#c0ca33", "nose": "#8e24aa", "mouth": "#d81b60", "face_oval": "#43a047",
+}
+_METHOD_COLOURS = ["#ff4081", "#00e5ff", "#ffea00", "#76ff03", "#ff9100"]
+
+
+def _points_xy(points) -> np.ndarray:
+    """``(N, 2)`` from a FaceMesh or an ``(N, 2|3)`` array."""
+    from fercourse.face import FaceMesh
+
+    xy = np.asarray(points.landmarks if isinstance(points, FaceMesh) else points, dtype=float)
+    if xy.ndim != 2 or xy.shape[1] not in (2, 3):
+        raise InvalidInputError(f"points has shape {xy.shape}; expected a FaceMesh or (N, 2|3) pixel coordinates.")
+    return xy[:, :2]
+
+
+def _zoom_to(ax, xy, pad: float = 0.15):
+    """Limit the view to the points' box plus ``pad`` of its longer side."""
+    (x0, y0), (x1, y1) = xy.min(axis=0), xy.max(axis=0)
+    margin = pad * max(x1 - x0, y1 - y0)
+    ax.set_xlim(x0 - margin, x1 + margin)
+    ax.set_ylim(y1 + margin, y0 - margin)
+
+
+def show_regions(image, landmarks, ax=None, regions=None, zoom: bool = True, legend: bool = True, size: float = 6.0,
+                 title: str | None = None, figsize=(5, 5)):
+    """The 478 landmarks over ``image``, coloured by facial region (:data:`fercourse.face.REGIONS`).
+
+    ``landmarks``: a FaceMesh or ``(478, 2|3)`` points.  Points in no region are
+    drawn small and grey; ``regions`` picks the regions to colour (default all).
+    Left and right are the subject's, as in the region names.
+    """
+    from fercourse import face
+
+    xy = _points_xy(landmarks)
+    ax = show_image(image, ax=ax, title=title, figsize=figsize)
+    names = list(face.REGIONS) if regions is None else list(regions)
+    unknown = [n for n in names if n not in face.REGIONS]
+    if unknown:
+        raise InvalidInputError(f"Unknown regions {unknown}; choose from {', '.join(face.REGIONS)}.")
+    coloured = np.zeros(len(xy), dtype=bool)
+    for name in names:
+        index = face.REGIONS[name]
+        index = index[index < len(xy)]
+        coloured[index] = True
+        ax.scatter(xy[index, 0], xy[index, 1], s=size, c=REGION_COLOURS[name], label=name.replace("_", " "),
+                   linewidths=0)
+    ax.scatter(xy[~coloured, 0], xy[~coloured, 1], s=size / 4, c="#bdbdbd", linewidths=0, alpha=0.7)
+    if legend:
+        ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.0, 1.0), markerscale=2, frameon=False)
+    if zoom:
+        _zoom_to(ax, xy)
+    return ax
+
+
+def show_landmarks(image, points, ax=None, numbers: bool = False, zoom: bool = True, color: str = "#ffea00",
+                   size: float = 10.0, title: str | None = None, figsize=(5, 5)):
+    """Points over ``image`` (a FaceMesh or ``(N, 2|3)``), numbered from 0 with ``numbers=True``."""
+    xy = _points_xy(points)
+    ax = show_image(image, ax=ax, title=title, figsize=figsize)
+    ax.scatter(xy[:, 0], xy[:, 1], s=size, c=color, edgecolors="black", linewidths=0.3)
+    if numbers:
+        for k, (x, y) in enumerate(xy):
+            ax.annotate(str(k), (x, y), xytext=(2, 2), textcoords="offset points", fontsize=6, color="white")
+    if zoom:
+        _zoom_to(ax, xy)
+    return ax
+
+
+def show_detections(image, detections, truth=None, ax=None, title: str | None = None, figsize=(5, 5),
+                    legend: bool = True, zoom: float | None = None):
+    """Face boxes over ``image``: ``detections`` is a list of Detections or boxes, or a dict label -> list.
+
+    Each label gets its own colour (listed in the legend even when it found
+    nothing); keypoints, when a detection has them, are dots.  ``truth`` (a
+    list of ``(x, y, w, h)`` boxes) is drawn dashed in white.  ``zoom``: limit
+    the view to the boxes plus that fraction of their extent on every side.
+    """
+    from matplotlib.patches import Patch
+
+    from fercourse.face import Detection
+
+    ax = show_image(image, ax=ax, title=title, figsize=figsize)
+    groups = detections if isinstance(detections, dict) else {"detected": detections}
+    handles, corners = [], []
+    for k, (label, found) in enumerate(groups.items()):
+        colour = _METHOD_COLOURS[k % len(_METHOD_COLOURS)]
+        handles.append(Patch(fill=False, ec=colour, lw=1.6, label=label))
+        for item in found:
+            box = item.box if isinstance(item, Detection) else item
+            x, y, w, h = (float(v) for v in box)
+            corners += [(x, y), (x + w, y + h)]
+            ax.add_patch(plt.Rectangle((x, y), w, h, fill=False, ec=colour, lw=1.6))
+            if isinstance(item, Detection) and item.keypoints is not None:
+                ax.scatter(item.keypoints[:, 0], item.keypoints[:, 1], s=9, c=colour, linewidths=0)
+    for box in truth or []:
+        x, y, w, h = (float(v) for v in box)
+        corners += [(x, y), (x + w, y + h)]
+        ax.add_patch(plt.Rectangle((x, y), w, h, fill=False, ec="white", lw=1.0, ls="--"))
+    if truth:
+        handles.append(Patch(fill=False, ec="white", lw=1.0, ls="--", label="truth"))
+    if legend:
+        ax.legend(handles=handles, fontsize=8, loc="upper left", bbox_to_anchor=(1.02, 1.0), facecolor="#757575",
+                  edgecolor="none", labelcolor="white", framealpha=1.0)
+    if zoom is not None and corners:
+        _zoom_to(ax, np.array(corners), pad=zoom)
+    return ax
+
+
+def show_eye_line(image, eyes, ax=None, zoom: float | None = 3.0, title: str | None = None, figsize=(4, 4)):
+    """The two eye centres, the eye line through them, a level reference line and the angle between them.
+
+    ``eyes``: anything :func:`fercourse.face.eye_centers` accepts.  ``zoom``: show
+    a window ``zoom`` eye distances wide around the eyes (``None``: the whole image).
+    """
+    from fercourse import face
+
+    right, left = face.eye_centers(eyes)
+    angle = round(face.eye_line_angle([right, left]), 1) + 0.0  # + 0.0 turns -0.0 into 0.0
+    ax = show_image(image, ax=ax, title=title, figsize=figsize)
+    middle, distance = (right + left) / 2.0, float(np.linalg.norm(left - right))
+    reach = 0.75 * distance
+    ax.plot([middle[0] - reach, middle[0] + reach], [middle[1], middle[1]], ls="--", c="white", lw=1.0)
+    direction = (left - right) / distance
+    ends = np.array([middle - reach * direction, middle + reach * direction])
+    ax.plot(ends[:, 0], ends[:, 1], c="#ff4081", lw=1.8)
+    ax.scatter([right[0], left[0]], [right[1], left[1]], s=25, c="#ffea00", edgecolors="black", linewidths=0.5,
+               zorder=3)
+    ax.text(middle[0], middle[1] - 0.35 * distance, f"{angle:+.1f}\N{DEGREE SIGN}", color="white", ha="center",
+            fontsize=9, bbox={"fc": "black", "alpha": 0.5, "lw": 0})
+    if zoom:
+        half = zoom * distance / 2.0
+        ax.set_xlim(middle[0] - half, middle[0] + half)
+        ax.set_ylim(middle[1] + 1.3 * half, middle[1] - 0.7 * half)
+    return ax
+
+
+def show_crop_geometry(image, eyes, x_factor: float = 2.1, y_factor: float = 3.2, eye_level: float = 1.0 / 3.0,
+                       ax=None, title: str | None = None, figsize=(5, 5)):
+    """The region that :func:`fercourse.face.crop_by_eyes` cuts, drawn on ``image`` with its measures.
+
+    The eye distance ``d`` between the eye centres, the crop ``x_factor * d``
+    wide and ``y_factor * d`` high, the eye line ``eye_level`` of the height
+    from the top; the view is limited to the crop plus a margin.
+    """
+    from fercourse import face
+
+    right, left = face.eye_centers(eyes)
+    distance = float(np.linalg.norm(left - right))
+    tilt = face.eye_line_angle([right, left])
+    corners = face.crop_corners([right, left], x_factor, y_factor, eye_level)
+    across = (corners[1] - corners[0]) / np.linalg.norm(corners[1] - corners[0])
+    down = (corners[3] - corners[0]) / np.linalg.norm(corners[3] - corners[0])
+    middle = (right + left) / 2.0
+    ax = show_image(image, ax=ax, title=title, figsize=figsize)
+    ax.add_patch(plt.Polygon(corners, closed=True, fill=False, ec="#ffea00", lw=1.8))
+    ax.plot([right[0], left[0]], [right[1], left[1]], c="#ff4081", lw=1.8, marker="o", ms=4)
+    eye_height = eye_level * y_factor * distance
+    edge = corners[0] + eye_height * down
+    ax.plot([edge[0], middle[0]], [edge[1], middle[1]], c="white", lw=0.9, ls=":")
+    style = {"ha": "center", "va": "center", "bbox": {"fc": "black", "alpha": 0.55, "lw": 0}}
+    labels = [
+        (middle - 0.2 * distance * down, "d", "#ff4081", -tilt),
+        ((corners[0] + corners[1]) / 2 + 0.15 * distance * down, f"{x_factor:g} d", "#ffea00", -tilt),
+        ((corners[1] + corners[2]) / 2 - 0.15 * distance * across, f"{y_factor:g} d", "#ffea00", 90 - tilt),
+        (corners[0] + 0.5 * eye_height * down + 0.15 * distance * across, f"{eye_level * y_factor:.2f} d", "white",
+         90 - tilt),
+    ]
+    for xy, text, colour, rotation in labels:
+        ax.text(*xy, text, color=colour, fontsize=9, rotation=rotation, **style)
+    _zoom_to(ax, corners, pad=0.08)
+    return ax
+
+
+__all__ += ["REGION_COLOURS", "show_regions", "show_landmarks", "show_detections", "show_eye_line",
+            "show_crop_geometry"]

@@ -400,3 +400,113 @@ def test_transform_points_moves_and_scales():
 def test_bad_preprocessing_inputs_are_refused_with_the_reason(call, message):
     with pytest.raises(InvalidInputError, match=message):
         call()
+
+
+# ------------------------------------------------- evaluation helpers (chapter 03)
+
+
+def test_landmark_box_is_the_mesh_box(astronaut_mesh):
+    assert face.landmark_box(astronaut_mesh.landmarks) == astronaut_mesh.box
+    assert face.landmark_box([[1.2, 2.5], [10.0, 7.1]]) == (1, 2, 9, 6)
+    with pytest.raises(InvalidInputError, match="points has shape"):
+        face.landmark_box(np.zeros((0, 2)))
+
+
+def test_box_iou_and_one_to_one_matching():
+    assert face.box_iou((0, 0, 10, 10), (0, 0, 10, 10)) == 1.0
+    assert face.box_iou((0, 0, 10, 10), (20, 20, 5, 5)) == 0.0
+    assert face.box_iou((0, 0, 10, 10), (5, 0, 10, 10)) == pytest.approx(50 / 150)
+    truth = [(0, 0, 10, 10), (100, 0, 10, 10)]
+    predicted = [(101, 1, 10, 10), (1, 0, 10, 10), (0, 1, 10, 10), (50, 50, 5, 5)]
+    pairs = face.match_boxes(predicted, truth)
+    assert [(i, j) for i, j, _ in pairs] == [(0, 1), (1, 0)]  # each true box used once, best overlap first
+    assert face.match_boxes(predicted, truth, threshold=0.99) == []
+    assert face.match_boxes([], truth) == [] and face.match_boxes(predicted, []) == []
+    with pytest.raises(InvalidInputError, match="has no area"):
+        face.box_iou((0, 0, 0, 10), (0, 0, 1, 1))
+    with pytest.raises(InvalidInputError, match="threshold"):
+        face.match_boxes(predicted, truth, threshold=0)
+
+
+def test_side_by_side_and_detection_testset(astronaut_mesh):
+    image = astronaut()
+    joined, (left, right) = face.side_by_side([image, image], [astronaut_mesh.landmarks] * 2)
+    assert joined.shape == (512, 1024, 3)
+    assert np.allclose(right[:, 0] - left[:, 0], 512) and np.allclose(right[:, 1:], left[:, 1:])
+    with pytest.raises(InvalidInputError, match="equal heights"):
+        face.side_by_side([image, image[:100]])
+    images, boxes = face.detection_testset([image] * 3, [astronaut_mesh.landmarks] * 3, pairs=1, empty=[coffee()])
+    assert [im.shape[1] for im in images] == [512, 1024, 600]
+    x, y, w, h = astronaut_mesh.box
+    assert boxes == [[(x, y, w, h)], [(x, y, w, h), (x + 512, y, w, h)], []]
+    with pytest.raises(InvalidInputError, match="pairs must be"):
+        face.detection_testset([image], [astronaut_mesh.landmarks], pairs=1)
+
+
+def test_evaluate_detectors_counts_hits_misses_and_false_alarms(astronaut_mesh, three_faces):
+    images = [astronaut(), coffee(), three_faces]
+    truth = [[astronaut_mesh.box], [], [d.box for d in face.detect_faces(three_faces, method="landmarker")]]
+    table = face.evaluate_detectors(images, truth, methods=("landmarker",))
+    row = table.loc["landmarker"]
+    assert list(table.columns) == ["images", "faces", "detections", "hits", "precision", "recall", "ms per image"]
+    assert (row.images, row.faces, row.detections, row.hits) == (3, 4, 4, 4)
+    assert row.precision == row.recall == 1.0 and row["ms per image"] > 0
+    shifted = [[(x + 400, y, w, h) for x, y, w, h in boxes] for boxes in truth]  # nothing overlaps any more
+    row = face.evaluate_detectors(images, shifted, methods=("landmarker",)).loc["landmarker"]
+    assert row.hits == 0 and row.precision == 0.0 and row.recall == 0.0
+
+
+def test_landmark_distances_are_in_inter_ocular_distances(astronaut_mesh):
+    truth = astronaut_mesh.landmarks
+    iod = np.linalg.norm(np.diff(face.eye_centers(truth), axis=0))
+    moved = truth + np.array([0.1 * iod, 0.0, 5.0])  # z is ignored
+    distances = face.landmark_distances(moved, truth)
+    assert distances.shape == (478,) and np.allclose(distances, 0.1, atol=1e-5)
+    both = face.landmark_distances([moved, truth], np.stack([truth, truth]))
+    assert both.shape == (2, 478) and np.allclose(both[1], 0.0)
+    table = face.region_errors(both)
+    assert list(table.columns) == ["all", *face.REGIONS] and len(table) == 2
+    assert np.allclose(table.iloc[0], 0.1, atol=1e-5) and np.allclose(table.iloc[1], 0.0)
+    with pytest.raises(InvalidInputError, match="must match"):
+        face.landmark_distances(truth, np.stack([truth, truth]))
+    with pytest.raises(InvalidInputError, match="truth has shape"):
+        face.landmark_distances(truth, np.zeros((68, 2)))
+
+
+def test_rotate_and_eye_line_angle_agree(astronaut_mesh):
+    before = face.eye_line_angle(astronaut_mesh)
+    assert abs(before + astronaut_mesh.pose.roll) < 3  # roll is about minus the eye-line angle
+    assert face.eye_line_angle([[0, 0], [10, 10]]) == pytest.approx(45.0)  # falls to the right: clockwise
+    rotated, matrix = face.rotate(astronaut(), 15)
+    assert rotated.shape == (512, 512, 3)
+    moved = face.transform_points(astronaut_mesh.landmarks, matrix)
+    assert face.eye_line_angle(moved) == pytest.approx(before - 15, abs=1e-4)  # counter-clockwise
+    assert abs(face.eye_line_angle(face.detect_mesh(rotated)) - (before - 15)) < 1.5
+    with pytest.raises(InvalidInputError, match="degrees must be"):
+        face.rotate(astronaut(), float("nan"))
+
+
+def test_crop_corners_are_the_corners_of_the_crop(astronaut_mesh):
+    tilted, _ = face.rotate(astronaut(), 20)
+    mesh = face.detect_mesh(tilted)
+    for rotate in (True, False):
+        crop, matrix = face.crop_by_eyes(tilted, mesh, rotate=rotate)
+        corners = face.transform_points(face.crop_corners(mesh, rotate=rotate), matrix)
+        h, w = crop.shape[:2]
+        assert np.allclose(corners, [[0, 0], [w, 0], [w, h], [0, h]], atol=0.6)  # crop sizes are rounded
+    d = np.linalg.norm(np.diff(face.eye_centers(mesh), axis=0))
+    corners = face.crop_corners(mesh, x_factor=2.0, y_factor=3.0)
+    assert np.linalg.norm(corners[1] - corners[0]) == pytest.approx(2.0 * d)
+    assert np.linalg.norm(corners[3] - corners[0]) == pytest.approx(3.0 * d)
+
+
+def test_track_meshes_follows_a_clip_and_marks_empty_frames(astronaut_mesh):
+    frames = [face.rotate(astronaut(), degrees)[0] for degrees in (0, 3, 6)] + [np.zeros((512, 512, 3), np.uint8)]
+    tracked = face.track_meshes(frames, fps=30)
+    assert len(tracked) == 4 and tracked[-1] is None
+    rolls = [m.pose.roll - astronaut_mesh.pose.roll for m in tracked[:3]]
+    assert np.allclose(rolls, [0, 3, 6], atol=2)
+    with pytest.raises(InvalidInputError, match="fps"):
+        face.track_meshes(frames, fps=0)
+    with pytest.raises(InvalidInputError, match="empty clip"):
+        face.track_meshes([])

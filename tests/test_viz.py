@@ -58,3 +58,98 @@ def test_filmstrip_marks_frames_and_timeline_shades_intervals():
     ax = viz.timeline({"AU12": np.linspace(0, 1, 30)}, fps=30, intervals={"event": (5, 20)})
     assert len(ax.lines) == 1 and len(ax.patches) == 1
     plt.close("all")
+
+
+def test_expression_faces_scale_prototypes_on_one_face():
+    labels, images, points = viz.expression_faces(["happy", "contempt"], intensities=(0.0, 1.0), size=48)
+    assert labels == ["happy", "contempt"]
+    assert images.shape == (2, 2, 48, 48, 3) and images.dtype == np.uint8 and points.shape == (2, 2, 478, 3)
+    assert np.array_equal(images[0, 0], images[1, 0])  # intensity 0: the same face at rest in every row
+    assert not np.array_equal(images[0, 1], images[0, 0])
+    # contempt is one-sided: the person's right lip corner (landmark 61, image left) moves, the left (291) hardly
+    moved = np.linalg.norm(points[1, 1, :, :2] - points[1, 0, :, :2], axis=1)
+    assert moved[61] > 5 * moved[291]
+    with pytest.raises(InvalidInputError, match="No prototype"):
+        viz.expression_faces(["joy"])
+    with pytest.raises(InvalidInputError, match="intensities"):
+        viz.expression_faces(["happy"], intensities=(1.5,))
+
+
+def test_expression_grid_labels_rows_and_columns():
+    fig = viz.expression_grid({"left contempt": {"L12": 0.6, "L14": 0.7}}, intensities=(0.5, 1.0), size=32)
+    axes = np.array(fig.axes).reshape(1, 2)
+    assert axes[0, 0].get_ylabel() == "left contempt\nL12+L14"
+    assert [ax.get_title() for ax in axes[0]] == ["0.50", "1.00"]
+    assert viz.expression_grid(["happy"], intensities=(1.0,), size=32).axes[0].get_ylabel() == "happy\n6+12"
+    plt.close("all")
+
+
+def test_expression_grid_transposed_puts_expressions_in_columns():
+    fig = viz.expression_grid({"AU12": {12: 1.0}, "AU26": {26: 1.0}}, intensities=(0.5, 1.0), size=32, transpose=True)
+    axes = np.array(fig.axes).reshape(2, 2)
+    assert [ax.get_title() for ax in axes[0]] == ["AU12\n12", "AU26\n26"]
+    assert [ax.get_ylabel() for ax in axes[:, 0]] == ["0.50", "1.00"]
+    plt.close("all")
+
+
+# ------------------------------------------------------ preprocessing plots (chapter 03)
+
+
+def _mesh_points():
+    """The canonical face with its irises, scaled into a 200 x 200 image."""
+    from fercourse import synth
+
+    points = synth.canonical_mesh()[:, :2]
+    return (points - points.min(axis=0)) / np.ptp(points, axis=0).max() * 150 + 25
+
+
+def test_show_regions_colours_every_region_and_greys_the_rest():
+    xy = _mesh_points()
+    ax = viz.show_regions(np.zeros((200, 200, 3), np.uint8), xy)
+    assert len(ax.collections) == len(face.REGIONS) + 1
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == [n.replace("_", " ") for n in face.REGIONS]
+    sizes = {c.get_label(): len(c.get_offsets()) for c in ax.collections}
+    assert sizes["left eye"] == len(face.REGIONS["left_eye"])
+    ax = viz.show_regions(np.zeros((200, 200, 3), np.uint8), xy, regions=["mouth"], legend=False)
+    assert len(ax.collections) == 2 and ax.get_legend() is None
+    with pytest.raises(InvalidInputError, match="Unknown regions"):
+        viz.show_regions(np.zeros((200, 200, 3), np.uint8), xy, regions=["ears"])
+    plt.close("all")
+
+
+def test_show_landmarks_numbers_the_points():
+    points = np.array([[10.0, 10.0], [20.0, 30.0], [40.0, 15.0]])
+    ax = viz.show_landmarks(np.zeros((50, 50), np.uint8), points, numbers=True)
+    assert [t.get_text() for t in ax.texts] == ["0", "1", "2"]
+    assert len(viz.show_landmarks(np.zeros((50, 50), np.uint8), points).texts) == 0
+    plt.close("all")
+
+
+def test_show_detections_draws_every_box_and_lists_every_detector():
+    found = {
+        "a": [face.Detection((10, 10, 20, 20), 0.9, np.zeros((6, 2), np.float32), "blazeface")],
+        "b": [(50, 50, 10, 10), (5, 5, 5, 5)],
+        "c": [],
+    }
+    ax = viz.show_detections(np.zeros((100, 100, 3), np.uint8), found, truth=[(12, 12, 18, 18)], zoom=0.1)
+    assert len(ax.patches) == 4  # three detections and one true box
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["a", "b", "c", "truth"]
+    assert ax.get_xlim()[0] < 5 and ax.get_xlim()[1] > 60
+    plt.close("all")
+
+
+def test_show_eye_line_writes_the_angle():
+    ax = viz.show_eye_line(np.zeros((100, 100), np.uint8), [[30.0, 50.0], [70.0, 50.0]])
+    assert [t.get_text() for t in ax.texts] == ["+0.0\N{DEGREE SIGN}"]
+    ax = viz.show_eye_line(np.zeros((100, 100), np.uint8), [[30.0, 40.0], [70.0, 80.0]], zoom=None)
+    assert [t.get_text() for t in ax.texts] == ["+45.0\N{DEGREE SIGN}"]
+    plt.close("all")
+
+
+def test_show_crop_geometry_draws_the_crop_of_crop_by_eyes():
+    eyes = [[40.0, 60.0], [80.0, 60.0]]
+    ax = viz.show_crop_geometry(np.zeros((200, 200), np.uint8), eyes)
+    (polygon,) = [p for p in ax.patches if isinstance(p, plt.Polygon)]
+    assert np.allclose(polygon.get_xy()[:4], face.crop_corners(eyes))
+    assert {"d", "2.1 d", "3.2 d", "1.07 d"} <= {t.get_text() for t in ax.texts}
+    plt.close("all")
