@@ -529,13 +529,14 @@ def _rasterize(xy: np.ndarray, z: np.ndarray, tri: np.ndarray, colours: np.ndarr
     covered = np.zeros(height * width, dtype=bool)
     if total == 0:
         return covered.reshape(height, width)
-    t = np.repeat(np.arange(len(tri)), counts)
-    offset = np.arange(total) - np.repeat(np.cumsum(counts) - counts, counts)
-    box = np.repeat(np.stack([lo[:, 0], lo[:, 1], w], axis=1), counts, axis=0)
-    px = box[:, 0] + offset % box[:, 2]
-    py = box[:, 1] + offset // box[:, 2]
-    cx, cy = px + 0.5, py + 0.5
-    k = np.repeat(planes, counts, axis=0)
+    t = np.repeat(np.arange(len(tri), dtype=np.int32), counts)
+    offset = np.arange(total, dtype=np.int32) - np.repeat((np.cumsum(counts) - counts).astype(np.int32), counts)
+    box = np.repeat(np.stack([lo[:, 0], lo[:, 1], w], axis=1).astype(np.int32), counts, axis=0)
+    row = offset // box[:, 2]
+    px = box[:, 0] + (offset - row * box[:, 2])
+    py = box[:, 1] + row
+    cx, cy = px.astype(np.float32) + 0.5, py.astype(np.float32) + 0.5
+    k = np.repeat(planes.astype(np.float32), counts, axis=0)
     w0 = k[:, 0] * cx + k[:, 1] * cy + k[:, 2]
     w1 = k[:, 3] * cx + k[:, 4] * cy + k[:, 5]
     inside = (w0 >= 0) & (w1 >= 0) & (w0 + w1 <= 1)
