@@ -1,7 +1,19 @@
-"""Convolutional networks for facial expressions.
+"""Convolutional networks for facial expressions (chapter 05).
 
-For now this module holds the real pretrained model that ships with the course:
-mini-Xception trained on FER2013 (Arriaga et al.), a tf.keras model.
+Two frameworks, one interface:
+
+* PyTorch models written layer by layer (there is no CPU ``torchvision``):
+  :class:`SimpleCNN`, :class:`MiniXception`, :class:`DeXpression`,
+  :class:`MobileNetV2`, :class:`InceptionNet` and the :class:`HybridNet` that
+  adds HOG and landmark feature vectors to the image.  :func:`build` makes any of
+  them by name; :data:`PARAMETERS` lists their sizes for 48 x 48 grey input and
+  seven classes (a test checks them).
+* The real model that ships with the course, mini-Xception trained on FER2013
+  (Arriaga et al.), a tf.keras model: :class:`PretrainedFER`.
+
+Both sides are classifiers with ``predict_proba(faces)`` / ``predict(faces)``
+(:class:`TorchFER` wraps a trained PyTorch model), and both get Grad-CAM maps:
+:func:`grad_cam` for PyTorch, :func:`keras_grad_cam` for tf.keras.
 """
 
 from __future__ import annotations
@@ -13,10 +25,68 @@ from fercourse._env import keras, quiet_stderr
 from fercourse.emotions import FER2013_LABELS
 from fercourse.errors import InvalidInputError
 
-__all__ = ["PretrainedFER"]
+__all__ = [
+    "PretrainedFER",
+    "TorchFER",
+    "SimpleCNN",
+    "MiniXception",
+    "DeXpression",
+    "MobileNetV2",
+    "InceptionNet",
+    "HybridNet",
+    "ARCHITECTURES",
+    "PARAMETERS",
+    "build",
+    "count_parameters",
+    "hybrid_features",
+    "grad_cam",
+    "keras_grad_cam",
+    "keras_simple_cnn",
+    "overlay_cam",
+]
+
+# ---------------------------------------------------------------------------
+# Input handling shared by every classifier
+# ---------------------------------------------------------------------------
 
 
-class PretrainedFER:
+def _face_batch(faces, size: int) -> np.ndarray:
+    """``(N, size, size)`` float32 grey in [0, 1] from one face or a list/batch of faces."""
+    import cv2
+
+    from fercourse.face import to_gray
+
+    if isinstance(faces, np.ndarray):
+        # (H, W) and (H, W, C) are one face; (N, H, W) and (N, H, W, C) are a batch.
+        one_image = faces.ndim == 2 or (faces.ndim == 3 and faces.shape[-1] in (1, 3, 4))
+        faces = [faces] if one_image else list(faces)
+    if not isinstance(faces, (list, tuple)) or len(faces) == 0:
+        raise InvalidInputError("predict_proba needs one face crop or a non-empty list/batch of crops.")
+    batch = np.empty((len(faces), size, size), dtype=np.float32)
+    for i, face in enumerate(faces):
+        gray = to_gray(face, name=f"face crop {i}")
+        if gray.shape != (size, size):
+            shrink = gray.shape[0] > size
+            gray = cv2.resize(gray, (size, size), interpolation=cv2.INTER_AREA if shrink else cv2.INTER_LINEAR)
+        batch[i] = gray
+    return batch / 255.0
+
+
+class _Classifier:
+    """``predict`` from ``predict_proba``; subclasses set ``classes`` and ``input_size``."""
+
+    classes: tuple[str, ...] = FER2013_LABELS
+    input_size: int = 48
+
+    def predict_proba(self, faces) -> np.ndarray:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def predict(self, faces) -> list[str]:
+        """The most likely expression name for each face."""
+        return [self.classes[i] for i in self.predict_proba(faces).argmax(axis=1)]
+
+
+class PretrainedFER(_Classifier):
     """The shipped FER2013 mini-Xception behind a ``predict`` / ``predict_proba`` interface.
 
     It expects face crops: grey (or RGB, converted) images of any size, resized to
@@ -40,28 +110,506 @@ class PretrainedFER:
         )
 
     def _prepare(self, faces) -> np.ndarray:
-        import cv2
-
-        from fercourse.face import to_gray
-
-        if isinstance(faces, np.ndarray):
-            # (H, W) and (H, W, C) are one face; (N, H, W) and (N, H, W, C) are a batch.
-            one_image = faces.ndim == 2 or (faces.ndim == 3 and faces.shape[-1] in (1, 3, 4))
-            faces = [faces] if one_image else list(faces)
-        if not isinstance(faces, (list, tuple)) or len(faces) == 0:
-            raise InvalidInputError("predict_proba needs one face crop or a non-empty list/batch of crops.")
-        batch = np.empty((len(faces), self.input_size, self.input_size, 1), dtype=np.float32)
-        for i, face in enumerate(faces):
-            gray = to_gray(face, name=f"face crop {i}")
-            if gray.shape != (self.input_size, self.input_size):
-                gray = cv2.resize(gray, (self.input_size, self.input_size), interpolation=cv2.INTER_AREA)
-            batch[i, :, :, 0] = gray
-        return batch / 255.0 * 2.0 - 1.0
+        return (_face_batch(faces, self.input_size) * 2.0 - 1.0)[..., None]
 
     def predict_proba(self, faces) -> np.ndarray:
         """Class probabilities, shape ``(n_faces, 7)``."""
         return self._forward(self._prepare(faces)).numpy()
 
-    def predict(self, faces) -> list[str]:
-        """The most likely emotion name for each face."""
-        return [self.classes[i] for i in self.predict_proba(faces).argmax(axis=1)]
+    def grad_cam(self, faces, target=None) -> np.ndarray:
+        """Grad-CAM maps ``(N, 64, 64)`` in [0, 1] of the last convolution (see :func:`keras_grad_cam`)."""
+        return keras_grad_cam(self.model, self._prepare(faces), target=target)
+
+
+class TorchFER(_Classifier):
+    """A trained PyTorch model behind the same interface as :class:`PretrainedFER`.
+
+    Faces of any size are converted to grey, resized to ``model.input_size`` and
+    scaled to [0, 1], the input the course's PyTorch models train on.
+    """
+
+    def __init__(self, model, classes=FER2013_LABELS, batch_size: int = 256):
+        import torch
+
+        if not isinstance(model, torch.nn.Module):
+            raise InvalidInputError(f"TorchFER wraps a torch.nn.Module, got {type(model).__name__}.")
+        if getattr(model, "needs_features", False):
+            raise InvalidInputError("TorchFER takes image-only models; a HybridNet also needs feature vectors.")
+        self.model = model
+        self.classes = tuple(classes)
+        self.input_size = int(getattr(model, "input_size", 48))
+        self.batch_size = batch_size
+
+    def predict_proba(self, faces) -> np.ndarray:
+        from fercourse.train import predict_proba
+
+        return predict_proba(self.model, _face_batch(faces, self.input_size), batch_size=self.batch_size)
+
+    def grad_cam(self, faces, target=None) -> np.ndarray:
+        """Grad-CAM maps ``(N, input_size, input_size)`` in [0, 1] (see :func:`grad_cam`)."""
+        return grad_cam(self.model, _face_batch(faces, self.input_size), target=target)
+
+
+# ---------------------------------------------------------------------------
+# PyTorch architectures
+# ---------------------------------------------------------------------------
+
+import torch  # noqa: E402  (after the TensorFlow set-up of fercourse._env)
+from torch import nn  # noqa: E402
+
+
+def _conv_bn(c_in: int, c_out: int, k: int = 3, stride: int = 1, groups: int = 1, act: type | None = nn.ReLU):
+    layers = [nn.Conv2d(c_in, c_out, k, stride=stride, padding=k // 2, groups=groups, bias=False), nn.BatchNorm2d(c_out)]
+    if act is not None:
+        layers.append(act(inplace=True))
+    return nn.Sequential(*layers)
+
+
+class SeparableConv2d(nn.Sequential):
+    """A depthwise 3 x 3 convolution (one filter per channel) followed by a 1 x 1 one."""
+
+    def __init__(self, c_in: int, c_out: int, k: int = 3):
+        super().__init__(
+            nn.Conv2d(c_in, c_in, k, padding=k // 2, groups=c_in, bias=False),
+            nn.Conv2d(c_in, c_out, 1, bias=False),
+        )
+
+
+class _FERNet(nn.Module):
+    """Common base: grey ``(N, 1, H, W)`` input in [0, 1], logits ``(N, n_classes)``."""
+
+    needs_features = False
+
+    def __init__(self, n_classes: int, input_size: int):
+        super().__init__()
+        self.n_classes = n_classes
+        self.input_size = input_size
+
+
+class SimpleCNN(_FERNet):
+    """Three blocks of two 3 x 3 convolutions and a max-pool, then global pooling and dropout."""
+
+    def __init__(self, n_classes: int = 7, input_size: int = 48, width: int = 16, dropout: float = 0.3):
+        super().__init__(n_classes, input_size)
+        c = [1, width, 2 * width, 4 * width]
+        blocks = []
+        for c_in, c_out in zip(c, c[1:]):
+            blocks += [_conv_bn(c_in, c_out), _conv_bn(c_out, c_out), nn.MaxPool2d(2)]
+        self.features = nn.Sequential(*blocks)
+        self.head = nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Dropout(dropout), nn.Linear(c[-1], n_classes))
+
+    def forward(self, x):
+        return self.head(self.features(x))
+
+
+class _XceptionModule(nn.Module):
+    def __init__(self, c_in: int, c_out: int):
+        super().__init__()
+        self.shortcut = _conv_bn(c_in, c_out, k=1, stride=2, act=None)
+        self.body = nn.Sequential(
+            SeparableConv2d(c_in, c_out), nn.BatchNorm2d(c_out), nn.ReLU(inplace=True),
+            SeparableConv2d(c_out, c_out), nn.BatchNorm2d(c_out),
+            nn.MaxPool2d(3, stride=2, padding=1),
+        )
+
+    def forward(self, x):
+        return self.body(x) + self.shortcut(x)
+
+
+class MiniXception(_FERNet):
+    """Arriaga et al.'s mini-Xception: two plain convolutions, four residual modules of
+    depthwise separable convolutions, a last convolution to one map per class, global averaging.
+    No fully connected layer."""
+
+    def __init__(self, n_classes: int = 7, input_size: int = 48, widths=(16, 32, 64, 128)):
+        super().__init__(n_classes, input_size)
+        self.stem = nn.Sequential(_conv_bn(1, 8), _conv_bn(8, 8))
+        c = [8, *widths]
+        self.modules_ = nn.Sequential(*[_XceptionModule(a, b) for a, b in zip(c, c[1:])])
+        self.classifier = nn.Conv2d(c[-1], n_classes, 3, padding=1)
+        self.pool = nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Flatten())
+
+    def forward(self, x):
+        return self.pool(self.classifier(self.modules_(self.stem(x))))
+
+
+class FeatEx(nn.Module):
+    """DeXpression's feature-extraction block: two parallel paths, concatenated, then pooled.
+
+    Path 1: 1 x 1 convolution (96) then 3 x 3 (208); path 2: 3 x 3 max-pool then 1 x 1
+    convolution (64); out: 272 channels at half the resolution.
+    """
+
+    def __init__(self, c_in: int, reduce: int = 96, wide: int = 208, pool_proj: int = 64):
+        super().__init__()
+        self.conv_path = nn.Sequential(
+            nn.Conv2d(c_in, reduce, 1), nn.ReLU(inplace=True), nn.Conv2d(reduce, wide, 3, padding=1), nn.ReLU(inplace=True)
+        )
+        self.pool_path = nn.Sequential(nn.MaxPool2d(3, stride=1, padding=1), nn.Conv2d(c_in, pool_proj, 1), nn.ReLU(inplace=True))
+        self.pool = nn.MaxPool2d(3, stride=2, padding=1)
+        self.out_channels = wide + pool_proj
+
+    def forward(self, x):
+        return self.pool(torch.cat([self.conv_path(x), self.pool_path(x)], dim=1))
+
+
+class DeXpression(_FERNet):
+    """Burkert et al.'s DeXpression: a 7 x 7 stem, two FeatEx blocks, one fully connected layer."""
+
+    def __init__(self, n_classes: int = 7, input_size: int = 48, dropout: float = 0.3):
+        super().__init__(n_classes, input_size)
+        self.stem = nn.Sequential(
+            nn.Conv2d(1, 64, 7, stride=2, padding=3), nn.ReLU(inplace=True),
+            nn.MaxPool2d(3, stride=2, padding=1), nn.LocalResponseNorm(5),
+        )
+        self.featex1 = FeatEx(64)
+        self.featex2 = FeatEx(self.featex1.out_channels)
+        side = input_size
+        for _ in range(4):
+            side = (side + 1) // 2
+        self.head = nn.Sequential(nn.Flatten(), nn.Dropout(dropout), nn.Linear(self.featex2.out_channels * side * side, n_classes))
+
+    def forward(self, x):
+        return self.head(self.featex2(self.featex1(self.stem(x))))
+
+
+def _make_divisible(value: float, divisor: int = 8) -> int:
+    out = max(divisor, int(value + divisor / 2) // divisor * divisor)
+    return out + divisor if out < 0.9 * value else out
+
+
+class InvertedResidual(nn.Module):
+    """MobileNetV2's block: 1 x 1 expansion, 3 x 3 depthwise, linear 1 x 1 projection,
+    with a shortcut when input and output have the same shape."""
+
+    def __init__(self, c_in: int, c_out: int, stride: int, expand: int):
+        super().__init__()
+        hidden = c_in * expand
+        layers = [] if expand == 1 else [_conv_bn(c_in, hidden, k=1, act=nn.ReLU6)]
+        layers += [_conv_bn(hidden, hidden, stride=stride, groups=hidden, act=nn.ReLU6), _conv_bn(hidden, c_out, k=1, act=None)]
+        self.body = nn.Sequential(*layers)
+        self.residual = stride == 1 and c_in == c_out
+
+    def forward(self, x):
+        return x + self.body(x) if self.residual else self.body(x)
+
+
+class MobileNetV2(_FERNet):
+    """Sandler et al.'s MobileNetV2 with a width multiplier.
+
+    The standard stage table (expansion t, channels c, repeats n, stride s); the
+    stem and the first stride-2 stage are kept at stride 1 for 48 x 48 faces
+    (``small_input=True``), so the last feature map is 3 x 3 instead of 2 x 2.
+    """
+
+    STAGES = ((1, 16, 1, 1), (6, 24, 2, 2), (6, 32, 3, 2), (6, 64, 4, 2), (6, 96, 3, 1), (6, 160, 3, 2), (6, 320, 1, 1))
+
+    def __init__(self, n_classes: int = 7, input_size: int = 48, width: float = 0.35, small_input: bool = False,
+                 dropout: float = 0.2):
+        super().__init__(n_classes, input_size)
+        if not 0.1 <= float(width) <= 2.0:
+            raise InvalidInputError(f"MobileNetV2 width must be between 0.1 and 2.0, got {width!r}.")
+        self.width = float(width)
+        c_in = _make_divisible(32 * width)
+        layers = [_conv_bn(1, c_in, stride=1 if small_input else 2, act=nn.ReLU6)]
+        for i, (t, c, n, s) in enumerate(self.STAGES):
+            c_out = _make_divisible(c * width)
+            stride = 1 if (small_input and i == 1) else s
+            for j in range(n):
+                layers.append(InvertedResidual(c_in, c_out, stride if j == 0 else 1, t))
+                c_in = c_out
+        last = _make_divisible(1280 * max(1.0, width))
+        layers.append(_conv_bn(c_in, last, k=1, act=nn.ReLU6))
+        self.features = nn.Sequential(*layers)
+        self.head = nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Dropout(dropout), nn.Linear(last, n_classes))
+
+    def forward(self, x):
+        return self.head(self.features(x))
+
+
+class InceptionBlock(nn.Module):
+    """Four parallel paths (1 x 1; 1 x 1 then 3 x 3; 1 x 1 then two 3 x 3, a 5 x 5 view;
+    3 x 3 max-pool then 1 x 1), concatenated along the channels."""
+
+    def __init__(self, c_in: int, c1: int, c3: int, c5: int, cp: int):
+        super().__init__()
+        self.p1 = _conv_bn(c_in, c1, k=1)
+        self.p3 = nn.Sequential(_conv_bn(c_in, c3 // 2, k=1), _conv_bn(c3 // 2, c3))
+        self.p5 = nn.Sequential(_conv_bn(c_in, c5 // 2, k=1), _conv_bn(c5 // 2, c5), _conv_bn(c5, c5))
+        self.pp = nn.Sequential(nn.MaxPool2d(3, stride=1, padding=1), _conv_bn(c_in, cp, k=1))
+        self.out_channels = c1 + c3 + c5 + cp
+
+    def forward(self, x):
+        return torch.cat([self.p1(x), self.p3(x), self.p5(x), self.pp(x)], dim=1)
+
+
+class InceptionNet(_FERNet):
+    """A small GoogLeNet-style network: a convolutional stem and two Inception blocks."""
+
+    def __init__(self, n_classes: int = 7, input_size: int = 48, dropout: float = 0.3):
+        super().__init__(n_classes, input_size)
+        self.stem = nn.Sequential(_conv_bn(1, 32), nn.MaxPool2d(2), _conv_bn(32, 48), nn.MaxPool2d(2))
+        a = InceptionBlock(48, 16, 32, 16, 16)
+        b = InceptionBlock(a.out_channels, 32, 48, 24, 24)
+        self.blocks = nn.Sequential(a, nn.MaxPool2d(2), b)
+        self.head = nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Dropout(dropout), nn.Linear(b.out_channels, n_classes))
+
+    def forward(self, x):
+        return self.head(self.blocks(self.stem(x)))
+
+
+def hybrid_feature_size(input_size: int = 48) -> int:
+    """Length of :func:`hybrid_features`' vectors: HOG (8-pixel cells, 2 x 2 blocks, 9 bins) + 478 x 2 landmarks."""
+    blocks = input_size // 8 - 1
+    return blocks * blocks * 4 * 9 + 478 * 2
+
+
+def hybrid_features(images, landmarks) -> np.ndarray:
+    """The hand-made half of :class:`HybridNet`'s input: HOG of each image plus its landmarks.
+
+    ``images``: ``(N, S, S)`` grey ``uint8``; ``landmarks``: ``(N, 478, 2 or 3)`` pixel
+    coordinates (the synthetic set's ``extras["landmarks"]``, or
+    :func:`fercourse.face.detect_mesh` on real photos).  The landmarks are centred on
+    their mean and divided by their spread, so position and scale do not count.
+    Returns float32 ``(N, hybrid_feature_size(S))``.
+    """
+    from skimage.feature import hog
+
+    images = np.asarray(images)
+    points = np.asarray(landmarks, dtype=np.float32)
+    if images.ndim != 3 or images.shape[1] != images.shape[2]:
+        raise InvalidInputError(f"hybrid_features: images must be (N, S, S) grey squares, got shape {images.shape}.")
+    if points.ndim != 3 or points.shape[0] != len(images) or points.shape[1] != 478 or points.shape[2] < 2:
+        raise InvalidInputError(
+            f"hybrid_features: landmarks must be (N, 478, 2 or 3) for N={len(images)} images, got shape {points.shape}."
+        )
+    hogs = np.stack([
+        hog(image, orientations=9, pixels_per_cell=(8, 8), cells_per_block=(2, 2), feature_vector=True)
+        for image in images
+    ]).astype(np.float32)
+    xy = points[:, :, :2] - points[:, :, :2].mean(axis=1, keepdims=True)
+    xy /= np.sqrt((xy**2).sum(axis=2).mean(axis=1))[:, None, None] + 1e-6
+    return np.concatenate([hogs, xy.reshape(len(images), -1)], axis=1)
+
+
+class HybridNet(_FERNet):
+    """Image CNN plus a small MLP on HOG + landmark vectors, joined before the classifier.
+
+    ``forward(images, features)``: ``images`` ``(N, 1, S, S)``, ``features`` ``(N, F)``
+    from :func:`hybrid_features`.
+    """
+
+    needs_features = True
+
+    def __init__(self, n_classes: int = 7, input_size: int = 48, n_features: int | None = None, width: int = 16,
+                 dropout: float = 0.3):
+        super().__init__(n_classes, input_size)
+        self.n_features = int(n_features or hybrid_feature_size(input_size))
+        self.image = SimpleCNN(n_classes, input_size, width=width).features
+        self.image_pool = nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Flatten())
+        self.vector = nn.Sequential(nn.Linear(self.n_features, 64), nn.ReLU(inplace=True), nn.Dropout(dropout))
+        self.head = nn.Sequential(nn.Dropout(dropout), nn.Linear(4 * width + 64, n_classes))
+
+    def forward(self, images, features):
+        if features.shape[-1] != self.n_features:
+            raise InvalidInputError(
+                f"HybridNet expects {self.n_features} features per face (hybrid_features), got {features.shape[-1]}."
+            )
+        return self.head(torch.cat([self.image_pool(self.image(images)), self.vector(features)], dim=1))
+
+
+ARCHITECTURES = {
+    "simple": SimpleCNN,
+    "mini_xception": MiniXception,
+    "dexpression": DeXpression,
+    "mobilenet_v2": MobileNetV2,
+    "inception": InceptionNet,
+    "hybrid": HybridNet,
+}
+
+#: Trainable parameters of each architecture built with its defaults, 48 x 48 input and
+#: seven classes (``count_parameters(build(name))``; tests/test_cnn.py checks them).
+PARAMETERS = {
+    "simple": 72_471,
+    "mini_xception": 56_951,
+    "dexpression": 434_263,
+    "mobilenet_v2": 404_807,
+    "inception": 52_047,
+    "hybrid": 191_767,
+}
+
+
+def build(name: str, n_classes: int = 7, input_size: int = 48, **options) -> nn.Module:
+    """A fresh PyTorch model by name: one of :data:`ARCHITECTURES`.
+
+    ``options`` go to the class (``width=`` for MobileNetV2 and SimpleCNN, ``dropout=``...).
+    """
+    if name not in ARCHITECTURES:
+        raise InvalidInputError(f"build: unknown architecture {name!r}; choose one of {', '.join(ARCHITECTURES)}.")
+    if isinstance(n_classes, bool) or not isinstance(n_classes, (int, np.integer)) or n_classes < 2:
+        raise InvalidInputError(f"build: n_classes must be an integer of at least 2, got {n_classes!r}.")
+    if isinstance(input_size, bool) or not isinstance(input_size, (int, np.integer)) or not 32 <= input_size <= 512:
+        raise InvalidInputError(f"build: input_size must be an integer from 32 to 512 pixels, got {input_size!r}.")
+    return ARCHITECTURES[name](n_classes=int(n_classes), input_size=int(input_size), **options)
+
+
+def count_parameters(model) -> int:
+    """Trainable parameters of a PyTorch module (or ``count_params()`` of a Keras model)."""
+    if hasattr(model, "count_params"):
+        return int(sum(np.prod(w.shape) for w in model.trainable_weights))
+    return int(sum(p.numel() for p in model.parameters() if p.requires_grad))
+
+
+# ---------------------------------------------------------------------------
+# Grad-CAM
+# ---------------------------------------------------------------------------
+
+
+def _last_conv(model: nn.Module) -> nn.Module:
+    convs = [m for m in model.modules() if isinstance(m, nn.Conv2d)]
+    if not convs:
+        raise InvalidInputError(f"grad_cam: {type(model).__name__} has no Conv2d layer to explain.")
+    return convs[-1]
+
+
+def _normalise_maps(maps: np.ndarray) -> np.ndarray:
+    maps = np.maximum(maps, 0.0)
+    top = maps.reshape(len(maps), -1).max(axis=1)
+    top[top <= 0] = 1.0
+    return (maps / top[:, None, None]).astype(np.float32)
+
+
+def grad_cam(model: nn.Module, images, target=None, layer: nn.Module | None = None, features=None) -> np.ndarray:
+    """Grad-CAM (Selvaraju et al.) for a PyTorch model: where the evidence for a class lies.
+
+    The gradients of the target class score with respect to a convolution's output
+    are averaged per channel; those weights sum the channels into one map, negative
+    parts are cut, and the map is resized to the input and scaled to [0, 1].
+
+    ``images``: ``(N, S, S)`` grey in [0, 1] (or ``uint8``) or ``(N, 1, S, S)``;
+    ``target``: class indices (default: each image's predicted class); ``layer``:
+    default, the model's last convolution with a spatial map.  Returns ``(N, S, S)``.
+    """
+    import torch.nn.functional as F
+
+    from fercourse.train import as_tensor
+
+    x = as_tensor(images)
+    layer = layer or _last_conv(model)
+    saved = {}
+
+    def keep(_module, _inputs, output):
+        saved["activation"] = output
+        output.register_hook(lambda grad: saved.__setitem__("gradient", grad))
+
+    handle = layer.register_forward_hook(keep)
+    was_training = model.training
+    model.eval()
+    try:
+        device = next(model.parameters()).device
+        x = x.to(device).requires_grad_(False)
+        inputs = (x,) if features is None else (x, torch.as_tensor(np.asarray(features), dtype=torch.float32, device=device))
+        with torch.enable_grad():
+            logits = model(*inputs)
+            classes = logits.argmax(dim=1) if target is None else torch.as_tensor(np.broadcast_to(target, (len(x),)).copy(), device=device)
+            if classes.min() < 0 or classes.max() >= logits.shape[1]:
+                raise InvalidInputError(f"grad_cam: target classes must be in [0, {logits.shape[1]}).")
+            model.zero_grad(set_to_none=True)
+            logits.gather(1, classes.view(-1, 1).long()).sum().backward()
+    finally:
+        handle.remove()
+        model.train(was_training)
+    activation, gradient = saved["activation"].detach(), saved["gradient"].detach()
+    weights = gradient.mean(dim=(2, 3), keepdim=True)
+    cam = torch.relu((weights * activation).sum(dim=1, keepdim=True))
+    cam = F.interpolate(cam, size=x.shape[-2:], mode="bilinear", align_corners=False)[:, 0]
+    return _normalise_maps(cam.cpu().numpy())
+
+
+_KERAS_CAM: dict = {}
+
+
+def keras_grad_cam(model, images, target=None, layer_name: str | None = None) -> np.ndarray:
+    """Grad-CAM for a tf.keras image classifier, through ``tf.GradientTape``.
+
+    ``images`` are already in the model's input form ``(N, H, W, C)`` float;
+    ``layer_name`` defaults to the last convolution whose output is still a map.
+    Returns ``(N, H, W)`` in [0, 1].
+    """
+    from fercourse._env import tensorflow
+
+    tf = tensorflow()
+    k = keras()
+    x = tf.convert_to_tensor(np.asarray(images, dtype=np.float32))
+    if x.shape.rank != 4:
+        raise InvalidInputError(f"keras_grad_cam: images must be (N, H, W, C), got shape {tuple(x.shape)}.")
+    if layer_name is None:
+        conv_types = (k.layers.Conv2D, k.layers.SeparableConv2D, k.layers.DepthwiseConv2D)
+        convs = [l for l in model.layers if isinstance(l, conv_types) and len(l.output.shape) == 4]
+        if not convs:
+            raise InvalidInputError("keras_grad_cam: the model has no convolution layer.")
+        layer = convs[-1]
+    else:
+        layer = model.get_layer(layer_name)
+    key = (id(model), layer.name)
+    if key not in _KERAS_CAM:
+        probe = k.Model(model.inputs, [layer.output, model.output])
+
+        # Traced, not eager: TensorFlow 2.21's eager Conv2D gradient crashes on some CPUs,
+        # and the graph keeps only the gradient Grad-CAM needs.
+        @tf.function
+        def activations_and_gradients(batch, classes):
+            with tf.GradientTape() as tape:
+                activation, output = probe(batch, training=False)
+                score = tf.reduce_sum(tf.gather(output, classes, axis=1, batch_dims=1))
+            return activation, output, tape.gradient(score, activation)
+
+        _KERAS_CAM[key] = (probe, activations_and_gradients)
+    probe, activations_and_gradients = _KERAS_CAM[key]
+    if target is None:
+        classes = probe(x, training=False)[1].numpy().argmax(axis=1)
+    else:
+        classes = np.broadcast_to(np.asarray(target), (len(x),))
+    activation, _, gradient = activations_and_gradients(x, tf.constant(classes.astype(np.int32)))
+    weights = tf.reduce_mean(gradient, axis=(1, 2), keepdims=True)
+    cam = tf.nn.relu(tf.reduce_sum(weights * activation, axis=-1, keepdims=True))
+    cam = tf.image.resize(cam, x.shape[1:3], method="bilinear")[..., 0]
+    return _normalise_maps(cam.numpy())
+
+
+def overlay_cam(image, cam, alpha: float = 0.45) -> np.ndarray:
+    """An RGB ``uint8`` picture of ``cam`` (jet colours) over a grey ``image`` of the same size."""
+    import matplotlib
+
+    gray = np.asarray(image, dtype=np.float32)
+    if gray.max() > 1.0:
+        gray = gray / 255.0
+    cam = np.asarray(cam, dtype=np.float32)
+    if gray.shape[:2] != cam.shape:
+        raise InvalidInputError(f"overlay_cam: image {gray.shape[:2]} and map {cam.shape} differ in size.")
+    base = np.repeat(gray[..., None], 3, axis=2) if gray.ndim == 2 else gray[..., :3]
+    heat = matplotlib.colormaps["jet"](np.clip(cam, 0, 1))[..., :3]
+    return (255 * np.clip((1 - alpha) * base + alpha * heat, 0, 1)).astype(np.uint8)
+
+
+# ---------------------------------------------------------------------------
+# The other framework's idiom
+# ---------------------------------------------------------------------------
+
+
+def keras_simple_cnn(n_classes: int = 7, input_size: int = 48, width: int = 16, dropout: float = 0.3):
+    """:class:`SimpleCNN` written in tf.keras: the same layers, hence the same number of trainable weights."""
+    k = keras()
+    layers = k.layers
+    model = k.Sequential(name="simple_cnn")
+    model.add(layers.Input((input_size, input_size, 1)))
+    for c in (width, 2 * width, 4 * width):
+        for _ in range(2):
+            model.add(layers.Conv2D(c, 3, padding="same", use_bias=False))
+            model.add(layers.BatchNormalization())
+            model.add(layers.ReLU())
+        model.add(layers.MaxPooling2D(2))
+    model.add(layers.GlobalAveragePooling2D())
+    model.add(layers.Dropout(dropout))
+    model.add(layers.Dense(n_classes, activation="softmax"))
+    return model

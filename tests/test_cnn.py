@@ -44,3 +44,79 @@ def test_batches_lists_and_colour_crops_agree(model):
 def test_bad_inputs_are_refused(model, bad):
     with pytest.raises(InvalidInputError):
         model.predict_proba(bad)
+
+
+# --- The PyTorch architectures of chapter 05 -------------------------------------------
+
+import torch  # noqa: E402
+
+from fercourse import config, train  # noqa: E402
+
+
+@pytest.mark.parametrize("name", sorted(cnn.ARCHITECTURES))
+def test_every_architecture_has_the_documented_size_and_output(name):
+    net = cnn.build(name).eval()
+    assert cnn.count_parameters(net) == cnn.PARAMETERS[name]
+    x = torch.rand(3, 1, 48, 48)
+    with torch.no_grad():
+        out = net(x, torch.rand(3, cnn.hybrid_feature_size(48))) if name == "hybrid" else net(x)
+    assert out.shape == (3, 7)
+
+
+@pytest.mark.parametrize("name", ["simple", "mini_xception", "mobilenet_v2", "inception"])
+def test_other_sizes_and_class_counts(name):
+    net = cnn.build(name, n_classes=3, input_size=64).eval()
+    with torch.no_grad():
+        assert net(torch.rand(2, 1, 64, 64)).shape == (2, 3)
+
+
+def test_mobilenet_width_multiplier_scales_the_network():
+    assert cnn.count_parameters(cnn.build("mobilenet_v2", width=1.0)) > 4 * cnn.count_parameters(cnn.build("mobilenet_v2"))
+
+
+def test_keras_simple_cnn_matches_the_pytorch_one():
+    model = cnn.keras_simple_cnn()
+    assert cnn.count_parameters(model) == cnn.PARAMETERS["simple"]
+    assert tuple(model.output_shape) == (None, 7)
+
+
+@pytest.mark.parametrize("kwargs", [{"name": "resnet"}, {"name": "simple", "n_classes": 1}, {"name": "simple", "input_size": 8}])
+def test_build_refuses_bad_arguments(kwargs):
+    with pytest.raises(InvalidInputError):
+        cnn.build(**kwargs)
+
+
+def test_hybrid_features_shape_and_errors():
+    images = np.random.default_rng(0).integers(0, 256, (2, 48, 48), dtype=np.uint8)
+    points = np.random.default_rng(1).random((2, 478, 3)) * 48
+    features = cnn.hybrid_features(images, points)
+    assert features.shape == (2, cnn.hybrid_feature_size(48)) and features.dtype == np.float32
+    with pytest.raises(InvalidInputError):
+        cnn.hybrid_features(images, points[:1])
+
+
+def test_grad_cam_shape_and_range():
+    config.seed_everything(0)
+    net = cnn.build("simple")
+    maps = cnn.grad_cam(net, np.random.default_rng(0).random((2, 48, 48)).astype(np.float32), target=3)
+    assert maps.shape == (2, 48, 48) and maps.dtype == np.float32
+    assert maps.min() >= 0.0 and maps.max() <= 1.0
+
+
+def test_keras_grad_cam_on_the_shipped_model(model):
+    image = astronaut()
+    crop = face.crop_square(image, face.detect_mesh(image).box, size=64)
+    maps = model.grad_cam(crop)
+    assert maps.shape == (1, 64, 64)
+    assert 0.0 <= maps.min() and maps.max() == pytest.approx(1.0)
+
+
+def test_torch_wrapper_has_the_pretrained_interface():
+    config.seed_everything(0)
+    wrapped = cnn.TorchFER(cnn.build("simple"))
+    faces = np.random.default_rng(0).integers(0, 256, (4, 64, 64, 3), dtype=np.uint8)  # resized to 48, made grey
+    probabilities = wrapped.predict_proba(faces)
+    assert probabilities.shape == (4, 7) and np.allclose(probabilities.sum(axis=1), 1, atol=1e-5)
+    assert all(label in FER2013_LABELS for label in wrapped.predict(faces))
+    with pytest.raises(InvalidInputError):
+        cnn.TorchFER(cnn.build("hybrid"))

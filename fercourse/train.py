@@ -1,0 +1,428 @@
+"""Training and evaluating the course's PyTorch models (chapter 05).
+
+One :func:`fit` with the usual discipline: augmentation, early stopping, a learning
+rate that drops when the validation loss stalls, weight decay, class weights
+against imbalance, and the best weights kept in a checkpoint that is written
+atomically and read back with ``torch.load(..., weights_only=True)``.
+:func:`evaluate` gives accuracy, macro-F1, balanced accuracy and the confusion
+matrix; :func:`calibration` and :func:`reliability_diagram` show whether the
+predicted probabilities can be taken at their word.
+
+Data is passed as arrays: ``(images, labels)`` with images ``(N, S, S)`` grey
+``uint8`` (or float in [0, 1]), or a :class:`fercourse.data.Dataset` with a split
+name.  A :class:`~fercourse.cnn.HybridNet` takes ``((images, features), labels)``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import os
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+from fercourse.errors import InvalidInputError
+
+__all__ = [
+    "as_tensor",
+    "arrays",
+    "augment_batch",
+    "class_weights",
+    "fit",
+    "save_checkpoint",
+    "load_checkpoint",
+    "predict_proba",
+    "evaluate",
+    "per_class_report",
+    "calibration",
+    "reliability_diagram",
+    "plot_history",
+    "plot_confusion",
+    "ms_per_image",
+]
+
+
+def _torch():
+    import torch
+
+    return torch
+
+
+def device():
+    """``cuda`` when a GPU is present, else ``cpu``."""
+    torch = _torch()
+    return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+
+
+def as_tensor(images):
+    """``(N, 1, S, S)`` float32 tensor in [0, 1] from ``(N, S, S)`` ``uint8``/float or ``(N, 1, S, S)``."""
+    torch = _torch()
+    if isinstance(images, torch.Tensor):
+        x = images.float()
+    else:
+        array = np.asarray(images)
+        if not (np.issubdtype(array.dtype, np.number) or array.dtype == bool) or array.size == 0:
+            raise InvalidInputError(f"images must be a non-empty numeric array, got {array.dtype} of shape {array.shape}.")
+        x = torch.from_numpy(np.ascontiguousarray(array))
+        x = x.float() / 255.0 if array.dtype == np.uint8 else x.float()
+    if x.ndim == 3:
+        x = x[:, None]
+    if x.ndim != 4 or x.shape[1] != 1:
+        raise InvalidInputError(
+            f"images must be grey (N, S, S) or (N, 1, S, S), got shape {tuple(x.shape)}; convert colour faces to grey first."
+        )
+    return x
+
+
+def arrays(data, split: str | None = None, features=None):
+    """``(inputs, labels)`` from a :class:`~fercourse.data.Dataset` (optionally one split) or a pair."""
+    from fercourse.data import Dataset
+
+    if isinstance(data, Dataset):
+        part = data.split(split) if split else data
+        images = part.X()
+        if images.ndim == 4:
+            raise InvalidInputError(f"Dataset {data.name!r} holds colour images; the course's CNNs take grey faces.")
+        return images, part.y()
+    if isinstance(data, (tuple, list)) and len(data) == 2:
+        return data[0], np.asarray(data[1])
+    raise InvalidInputError("data must be a fercourse Dataset or an (images, labels) pair.")
+
+
+def _inputs(x):
+    """A list of tensors: the images, and the feature vectors for a hybrid model."""
+    torch = _torch()
+    if isinstance(x, (tuple, list)):
+        if len(x) != 2:
+            raise InvalidInputError("inputs must be images, or an (images, features) pair for a hybrid model.")
+        images, features = x
+        t = [as_tensor(images), torch.as_tensor(np.asarray(features, dtype=np.float32))]
+        if len(t[1]) != len(t[0]):
+            raise InvalidInputError(f"{len(t[0])} images but {len(t[1])} feature vectors.")
+        return t
+    return [as_tensor(x)]
+
+
+def _labels(y, n: int, n_classes: int):
+    torch = _torch()
+    y = np.asarray(y)
+    if y.ndim != 1 or len(y) != n:
+        raise InvalidInputError(f"labels must be a 1-D array with one class index per image ({n}), got shape {y.shape}.")
+    if not np.issubdtype(y.dtype, np.integer) or (len(y) and (y.min() < 0 or y.max() >= n_classes)):
+        raise InvalidInputError(f"labels must be integer class indices in [0, {n_classes}).")
+    return torch.as_tensor(y.astype(np.int64))
+
+
+def augment_batch(x, generator, flip: float = 0.5, shift: int = 3, brightness: float = 0.2, contrast: float = 0.2):
+    """Random horizontal flips, shifts of up to ``shift`` pixels, brightness and contrast, on a tensor batch.
+
+    ``generator`` is a ``torch.Generator``, so the augmentations repeat from run to run.
+    """
+    torch = _torch()
+    n = len(x)
+    if flip:
+        mirror = torch.rand(n, generator=generator) < flip
+        x = torch.where(mirror[:, None, None, None], x.flip(-1), x)
+    if shift:
+        padded = torch.nn.functional.pad(x, (shift,) * 4, mode="replicate")
+        dx = torch.randint(0, 2 * shift + 1, (n,), generator=generator)
+        dy = torch.randint(0, 2 * shift + 1, (n,), generator=generator)
+        size = x.shape[-1]
+        x = torch.stack([padded[i, :, dy[i] : dy[i] + size, dx[i] : dx[i] + size] for i in range(n)])
+    if brightness or contrast:
+        b = (torch.rand(n, 1, 1, 1, generator=generator) * 2 - 1) * brightness
+        c = 1 + (torch.rand(n, 1, 1, 1, generator=generator) * 2 - 1) * contrast
+        mean = x.mean(dim=(1, 2, 3), keepdim=True)
+        x = ((x - mean) * c + mean + b).clamp(0, 1)
+    return x
+
+
+def class_weights(labels, n_classes: int) -> np.ndarray:
+    """``n / (k * count)`` per class ("balanced"): rare classes weigh more in the loss."""
+    counts = np.bincount(np.asarray(labels), minlength=n_classes).astype(np.float64)
+    weights = np.where(counts > 0, counts.sum() / (n_classes * np.maximum(counts, 1)), 0.0)
+    return weights.astype(np.float32)
+
+
+def save_checkpoint(model, path) -> Path:
+    """Write ``model.state_dict()`` to ``path`` atomically (temporary file, then ``os.replace``)."""
+    torch = _torch()
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(handle, "wb") as file:
+            torch.save({k: v.detach().cpu() for k, v in model.state_dict().items()}, file)
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise
+    return path
+
+
+def load_checkpoint(model, path):
+    """Load weights saved by :func:`save_checkpoint` (tensors only: ``weights_only=True``)."""
+    torch = _torch()
+    path = Path(path)
+    if not path.is_file():
+        raise InvalidInputError(f"load_checkpoint: {path} does not exist; train the model first or check the path.")
+    try:
+        state = torch.load(path, map_location="cpu", weights_only=True)
+        model.load_state_dict(state)
+    except (RuntimeError, KeyError, EOFError) as error:
+        raise InvalidInputError(f"load_checkpoint: {path} does not hold weights for {type(model).__name__}: {error}") from None
+    return model
+
+
+@contextlib.contextmanager
+def _deterministic():
+    torch = _torch()
+    before = torch.are_deterministic_algorithms_enabled()
+    torch.use_deterministic_algorithms(True, warn_only=True)
+    try:
+        yield
+    finally:
+        torch.use_deterministic_algorithms(before)
+
+
+def fit(model, train, val, epochs: int = 10, batch_size: int = 64, lr: float = 2e-3, weight_decay: float = 1e-4,
+        augment: bool = True, balance: bool = False, patience: int = 5, lr_patience: int = 2, lr_factor: float = 0.5,
+        checkpoint=None, seed: int = 0, progress: bool = True) -> dict:
+    """Train ``model`` on ``train`` and keep the weights with the lowest validation loss.
+
+    ``train`` and ``val`` are ``(inputs, labels)`` pairs (see the module docstring).
+    AdamW with ``weight_decay``; the learning rate is multiplied by ``lr_factor``
+    after ``lr_patience`` epochs without a better validation loss
+    (``ReduceLROnPlateau``); training stops after ``patience`` such epochs.
+    ``balance=True`` weights the loss by :func:`class_weights`.  The best weights are
+    written to ``checkpoint`` (default: a temporary file) and loaded back at the end.
+
+    Returns the history: lists ``loss``, ``accuracy``, ``val_loss``, ``val_accuracy``,
+    ``lr`` per epoch, plus ``best_epoch``, ``seconds`` and ``checkpoint``.
+    """
+    torch = _torch()
+    from tqdm.auto import tqdm
+
+    if isinstance(epochs, bool) or not isinstance(epochs, (int, np.integer)) or epochs < 1:
+        raise InvalidInputError(f"fit: epochs must be a positive integer, got {epochs!r}.")
+    n_classes = model.n_classes if hasattr(model, "n_classes") else None
+    x_train, x_val = _inputs(train[0]), _inputs(val[0])
+    n_classes = n_classes or int(max(np.max(train[1]), np.max(val[1])) + 1)
+    y_train = _labels(train[1], len(x_train[0]), n_classes)
+    y_val = _labels(val[1], len(x_val[0]), n_classes)
+    if len(x_train) != (2 if getattr(model, "needs_features", False) else 1):
+        raise InvalidInputError(f"fit: {type(model).__name__} takes {'(images, features)' if len(x_train) == 1 else 'images only'}.")
+    run_on = device()
+    model.to(run_on)
+    weight = torch.as_tensor(class_weights(y_train.numpy(), n_classes)).to(run_on) if balance else None
+    loss_fn = torch.nn.CrossEntropyLoss(weight=weight)
+    optimiser = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=weight_decay)
+    scheduler = torch.optim.lr_scheduler.ReduceLROnPlateau(optimiser, factor=lr_factor, patience=lr_patience)
+    generator = torch.Generator().manual_seed(int(seed))
+    scratch = None
+    if checkpoint is None:
+        scratch = tempfile.TemporaryDirectory(prefix="fercourse-ckpt-")
+        checkpoint = Path(scratch.name) / "best.pt"
+    history = {"loss": [], "accuracy": [], "val_loss": [], "val_accuracy": [], "lr": []}
+    best, best_epoch, waited = np.inf, 0, 0
+    start = time.perf_counter()
+    n = len(y_train)
+    bar = tqdm(range(1, epochs + 1), desc=type(model).__name__, unit="epoch", disable=not progress, leave=False)
+    with _deterministic():
+        for epoch in bar:
+            model.train()
+            order = torch.randperm(n, generator=generator)
+            total, correct = 0.0, 0
+            for i in range(0, n, batch_size):
+                index = order[i : i + batch_size]
+                if len(index) < 2 and n > 1:  # BatchNorm needs two samples
+                    continue
+                inputs = [t[index] for t in x_train]
+                if augment:
+                    inputs[0] = augment_batch(inputs[0], generator)
+                inputs = [t.to(run_on) for t in inputs]
+                target = y_train[index].to(run_on)
+                optimiser.zero_grad(set_to_none=True)
+                logits = model(*inputs)
+                loss = loss_fn(logits, target)
+                loss.backward()
+                optimiser.step()
+                total += float(loss.detach()) * len(index)
+                correct += int((logits.argmax(1) == target).sum())
+            val_logits = _logits(model, x_val, batch_size * 4)
+            val_loss = float(torch.nn.functional.cross_entropy(val_logits, y_val.to(val_logits.device), weight=weight))
+            val_accuracy = float((val_logits.argmax(1).cpu() == y_val).float().mean())
+            history["loss"].append(total / n)
+            history["accuracy"].append(correct / n)
+            history["val_loss"].append(val_loss)
+            history["val_accuracy"].append(val_accuracy)
+            history["lr"].append(optimiser.param_groups[0]["lr"])
+            bar.set_postfix(loss=f"{total / n:.3f}", val_acc=f"{val_accuracy:.3f}")
+            scheduler.step(val_loss)
+            if val_loss < best - 1e-4:
+                best, best_epoch, waited = val_loss, epoch, 0
+                save_checkpoint(model, checkpoint)
+            else:
+                waited += 1
+                if waited >= patience:
+                    break
+    bar.close()
+    load_checkpoint(model, checkpoint)
+    model.to(run_on)
+    history.update(best_epoch=best_epoch, seconds=time.perf_counter() - start,
+                   checkpoint=None if scratch else str(checkpoint))
+    if scratch is not None:
+        scratch.cleanup()
+    return history
+
+
+def _logits(model, inputs, batch_size: int = 256):
+    torch = _torch()
+    run_on = next(model.parameters()).device
+    was_training = model.training
+    model.eval()
+    out = []
+    with torch.no_grad():
+        for i in range(0, len(inputs[0]), batch_size):
+            out.append(model(*[t[i : i + batch_size].to(run_on) for t in inputs]))
+    model.train(was_training)
+    return torch.cat(out)
+
+
+def predict_proba(model, inputs, batch_size: int = 256) -> np.ndarray:
+    """Softmax probabilities ``(N, n_classes)`` for images (or ``(images, features)``)."""
+    torch = _torch()
+    return torch.softmax(_logits(model, _inputs(inputs), batch_size), dim=1).cpu().numpy()
+
+
+def evaluate(model, data, labels=None) -> dict:
+    """Accuracy, macro-F1, balanced accuracy and confusion matrix of a model on ``(inputs, labels)``.
+
+    ``model`` is a PyTorch module, or any object with ``predict_proba`` (such as
+    :class:`fercourse.cnn.PretrainedFER`).  ``labels`` (class names) only label the result.
+    """
+    from sklearn.metrics import balanced_accuracy_score, confusion_matrix, f1_score
+
+    inputs, y = arrays(data)
+    y = np.asarray(y)
+    probabilities = model.predict_proba(inputs) if hasattr(model, "predict_proba") else predict_proba(model, inputs)
+    if len(probabilities) != len(y):
+        raise InvalidInputError(f"evaluate: {len(probabilities)} predictions for {len(y)} labels.")
+    k = probabilities.shape[1]
+    predicted = probabilities.argmax(axis=1)
+    return {
+        "accuracy": float((predicted == y).mean()),
+        "macro_f1": float(f1_score(y, predicted, labels=range(k), average="macro", zero_division=0)),
+        "balanced_accuracy": float(balanced_accuracy_score(y, predicted)),
+        "confusion": confusion_matrix(y, predicted, labels=range(k)),
+        "probabilities": probabilities,
+        "labels": list(labels) if labels is not None else list(range(k)),
+    }
+
+
+def per_class_report(y_true, y_pred, labels):
+    """Precision, recall, F1 and support for every class, as a DataFrame."""
+    import pandas as pd
+    from sklearn.metrics import precision_recall_fscore_support
+
+    precision, recall, f1, support = precision_recall_fscore_support(
+        y_true, y_pred, labels=range(len(labels)), zero_division=0
+    )
+    return pd.DataFrame({"precision": precision, "recall": recall, "f1": f1, "support": support}, index=list(labels))
+
+
+def calibration(probabilities, y_true, bins: int = 10) -> dict:
+    """Reliability of the top-class confidence: per-bin confidence, accuracy, count, and the ECE.
+
+    The expected calibration error (ECE) is the count-weighted mean gap between
+    confidence and accuracy over the bins; 0 means "70 % sure" is right 70 % of the time.
+    """
+    p = np.asarray(probabilities, dtype=np.float64)
+    y = np.asarray(y_true)
+    if p.ndim != 2 or len(p) != len(y) or len(y) == 0:
+        raise InvalidInputError(f"calibration: probabilities (N, K) and N labels needed, got {p.shape} and {y.shape}.")
+    confidence = p.max(axis=1)
+    correct = (p.argmax(axis=1) == y).astype(np.float64)
+    edges = np.linspace(0, 1, bins + 1)
+    which = np.clip(np.digitize(confidence, edges[1:-1]), 0, bins - 1)
+    count = np.bincount(which, minlength=bins)
+    safe = np.maximum(count, 1)
+    mean_conf = np.bincount(which, confidence, bins) / safe
+    accuracy = np.bincount(which, correct, bins) / safe
+    ece = float(np.sum(count / len(y) * np.abs(accuracy - mean_conf)))
+    return {"edges": edges, "confidence": mean_conf, "accuracy": accuracy, "count": count, "ece": ece}
+
+
+def reliability_diagram(probabilities, y_true, bins: int = 10, ax=None, title: str | None = None):
+    """Bars of accuracy per confidence bin against the diagonal of perfect calibration."""
+    import matplotlib.pyplot as plt
+
+    c = calibration(probabilities, y_true, bins)
+    ax = ax or plt.subplots(figsize=(3.6, 3.4))[1]
+    centres = (c["edges"][:-1] + c["edges"][1:]) / 2
+    filled = c["count"] > 0
+    ax.bar(centres[filled], c["accuracy"][filled], width=1 / bins, edgecolor="black", alpha=0.7, label="accuracy")
+    ax.plot([0, 1], [0, 1], "k--", lw=1, label="perfect")
+    ax.set(xlim=(0, 1), ylim=(0, 1), xlabel="confidence", ylabel="accuracy")
+    ax.set_title(title or f"ECE {c['ece']:.3f}", fontsize=9)
+    ax.legend(fontsize=7, loc="upper left")
+    return ax
+
+
+def plot_history(histories: dict, figsize=(9, 3)):
+    """Training and validation loss and accuracy per epoch, one line colour per model."""
+    import matplotlib.pyplot as plt
+
+    fig, (left, right) = plt.subplots(1, 2, figsize=figsize)
+    for (name, h), colour in zip(histories.items(), plt.rcParams["axes.prop_cycle"].by_key()["color"]):
+        epochs = np.arange(1, len(h["loss"]) + 1)
+        left.plot(epochs, h["loss"], color=colour, label=f"{name} train")
+        left.plot(epochs, h["val_loss"], "--", color=colour, label=f"{name} val")
+        right.plot(epochs, h["accuracy"], color=colour)
+        right.plot(epochs, h["val_accuracy"], "--", color=colour)
+    left.set(xlabel="epoch", ylabel="loss")
+    right.set(xlabel="epoch", ylabel="accuracy")
+    left.legend(fontsize=7)
+    fig.tight_layout()
+    return fig
+
+
+def plot_confusion(confusion, labels, ax=None, title: str | None = None, normalise: bool = True):
+    """A confusion matrix as an image, rows = true class, each row scaled to sum to 1."""
+    import matplotlib.pyplot as plt
+
+    m = np.asarray(confusion, dtype=np.float64)
+    if normalise:
+        m = m / np.maximum(m.sum(axis=1, keepdims=True), 1)
+    ax = ax or plt.subplots(figsize=(4.2, 3.8))[1]
+    ax.imshow(m, cmap="Blues", vmin=0, vmax=1 if normalise else None)
+    for (i, j), v in np.ndenumerate(m):
+        ax.text(j, i, f"{v:.2f}" if normalise else int(v), ha="center", va="center", fontsize=6,
+                color="white" if v > 0.5 * m.max() else "black")
+    ax.set_xticks(range(len(labels)), labels, rotation=45, ha="right", fontsize=7)
+    ax.set_yticks(range(len(labels)), labels, fontsize=7)
+    ax.set(xlabel="predicted", ylabel="true")
+    if title:
+        ax.set_title(title, fontsize=9)
+    return ax
+
+
+def ms_per_image(model, input_size: int = 48, batch: int = 64, repeats: int = 3, features: int | None = None) -> float:
+    """Median milliseconds per image of a forward pass on a batch (timing: varies by machine)."""
+    torch = _torch()
+    x = [torch.rand(batch, 1, input_size, input_size)]
+    if features:
+        x.append(torch.rand(batch, features))
+    model = copy.deepcopy(model).cpu().eval()
+    times = []
+    with torch.no_grad():
+        model(*x)
+        for _ in range(repeats):
+            start = time.perf_counter()
+            model(*x)
+            times.append(time.perf_counter() - start)
+    return 1000 * float(np.median(times)) / batch
