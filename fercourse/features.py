@@ -32,7 +32,7 @@ The pieces
   :func:`eye_state_faces`, :func:`eye_openness_features` and
   :class:`OrdinalLogistic` (a proportional-odds model) for four levels of eye
   closeness;
-* evaluation helpers: :func:`evaluate`, :func:`plot_confusion`,
+* evaluation helpers: :func:`evaluate` (confusion matrices: :func:`fercourse.viz.plot_confusion`),
   :func:`augmented_copies`, :func:`leakage_demo`.
 """
 
@@ -85,7 +85,6 @@ __all__ = [
     "OrdinalLogistic",
     "compare_ordinal",
     "evaluate",
-    "plot_confusion",
     "augmented_copies",
     "leakage_demo",
 ]
@@ -836,21 +835,6 @@ def evaluate(model, X_train, y_train, X_test, y_test, name: str | None = None) -
         "predicted": np.asarray(predicted),
         "estimator": estimator,
     }
-
-
-def plot_confusion(y_true, y_pred, labels, ax=None, title: str | None = None, normalize: bool = True):
-    """A confusion matrix (rows: true class, normalised per row by default) drawn on ``ax``."""
-    import matplotlib.pyplot as plt
-    from sklearn.metrics import ConfusionMatrixDisplay
-
-    if ax is None:
-        _, ax = plt.subplots(figsize=(4.2, 4.2))
-    ConfusionMatrixDisplay.from_predictions(
-        y_true, y_pred, labels=list(labels), normalize="true" if normalize else None, ax=ax, colorbar=False,
-        values_format=".2f" if normalize else "d", xticks_rotation=45,
-    )
-    ax.set_title(title or "")
-    return ax
 
 
 def augmented_copies(images, copies: int = 3, noise: float = 0.03, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:

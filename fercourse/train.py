@@ -40,7 +40,6 @@ __all__ = [
     "calibration",
     "reliability_diagram",
     "plot_history",
-    "plot_confusion",
     "ms_per_image",
 ]
 
@@ -389,26 +388,6 @@ def plot_history(histories: dict, figsize=(9, 3)):
     left.legend(fontsize=7)
     fig.tight_layout()
     return fig
-
-
-def plot_confusion(confusion, labels, ax=None, title: str | None = None, normalise: bool = True):
-    """A confusion matrix as an image, rows = true class, each row scaled to sum to 1."""
-    import matplotlib.pyplot as plt
-
-    m = np.asarray(confusion, dtype=np.float64)
-    if normalise:
-        m = m / np.maximum(m.sum(axis=1, keepdims=True), 1)
-    ax = ax or plt.subplots(figsize=(4.2, 3.8))[1]
-    ax.imshow(m, cmap="Blues", vmin=0, vmax=1 if normalise else None)
-    for (i, j), v in np.ndenumerate(m):
-        ax.text(j, i, f"{v:.2f}" if normalise else int(v), ha="center", va="center", fontsize=6,
-                color="white" if v > 0.5 * m.max() else "black")
-    ax.set_xticks(range(len(labels)), labels, rotation=45, ha="right", fontsize=7)
-    ax.set_yticks(range(len(labels)), labels, fontsize=7)
-    ax.set(xlabel="predicted", ylabel="true")
-    if title:
-        ax.set_title(title, fontsize=9)
-    return ax
 
 
 def ms_per_image(model, input_size: int = 48, batch: int = 64, repeats: int = 3, features: int | None = None) -> float:

@@ -448,3 +448,28 @@ def show_crop_geometry(image, eyes, x_factor: float = 2.1, y_factor: float = 3.2
 
 __all__ += ["REGION_COLOURS", "show_regions", "show_landmarks", "show_detections", "show_eye_line",
             "show_crop_geometry"]
+
+
+def plot_confusion(confusion, labels, ax=None, title: str | None = None, normalise: bool = True):
+    """A confusion matrix (counts, rows = true class) as an image; ``normalise`` scales each row to sum to 1.
+
+    Build the matrix with ``sklearn.metrics.confusion_matrix`` or take it from
+    :func:`fercourse.train.evaluate`.
+    """
+    m = np.asarray(confusion, dtype=np.float64)
+    if normalise:
+        m = m / np.maximum(m.sum(axis=1, keepdims=True), 1)
+    ax = ax or plt.subplots(figsize=(4.2, 3.8))[1]
+    ax.imshow(m, cmap="Blues", vmin=0, vmax=1 if normalise else None)
+    for (i, j), v in np.ndenumerate(m):
+        ax.text(j, i, f"{v:.2f}" if normalise else int(v), ha="center", va="center", fontsize=6,
+                color="white" if v > 0.5 * m.max() else "black")
+    ax.set_xticks(range(len(labels)), labels, rotation=45, ha="right", fontsize=7)
+    ax.set_yticks(range(len(labels)), labels, fontsize=7)
+    ax.set(xlabel="predicted", ylabel="true")
+    if title:
+        ax.set_title(title, fontsize=9)
+    return ax
+
+
+__all__ += ["plot_confusion"]

@@ -153,3 +153,10 @@ def test_show_crop_geometry_draws_the_crop_of_crop_by_eyes():
     assert np.allclose(polygon.get_xy()[:4], face.crop_corners(eyes))
     assert {"d", "2.1 d", "3.2 d", "1.07 d"} <= {t.get_text() for t in ax.texts}
     plt.close("all")
+
+
+def test_confusion_plot_normalises_rows_and_labels_axes():
+    ax = viz.plot_confusion(np.array([[3, 1], [0, 4]]), ["happy", "sad"], title="t")
+    assert [t.get_text() for t in ax.texts] == ["0.75", "0.25", "0.00", "1.00"]
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["happy", "sad"]
+    plt.close("all")
