@@ -18,3 +18,6 @@ os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (str(NETGUARD), os.environ
 # Same hash seed in every kernel, so set and dict orders in stored outputs never vary.
 os.environ.setdefault("PYTHONHASHSEED", "0")
 os.environ.pop("FERCOURSE_MODE", None)  # stored outputs are those of the embedded default
+# Live cells run their recorded fallback source, even when the tests are started from a Jupyter kernel.
+os.environ["FERCOURSE_LIVE"] = "fallback"
+os.environ.pop("JPY_SESSION_NAME", None)

@@ -18,7 +18,10 @@ __version__ = "0.1.0"
 
 __all__ = ["config", "errors", "FERCourseError", "show_versions", "__version__"]
 
-_LAZY = ("assets", "emotions", "data", "synth", "face", "augment", "features", "cnn", "train", "viz")
+_LAZY = (
+    "assets", "emotions", "data", "synth", "face", "augment", "features", "cnn", "train", "viz",
+    "graph", "temporal", "adversarial", "live", "widgets",
+)
 
 
 def __getattr__(name):
