@@ -91,9 +91,15 @@ def arrays(data, split: str | None = None, features=None):
     raise InvalidInputError("data must be a fercourse Dataset or an (images, labels) pair.")
 
 
-def _inputs(x):
-    """A list of tensors: the images, and the feature vectors for a hybrid model."""
+def _inputs(x, model=None):
+    """A list of tensors: the images, and the feature vectors for a hybrid model.
+
+    A model with an ``input_tensors(x)`` method (the clip models of
+    :mod:`fercourse.temporal`) prepares its own inputs instead.
+    """
     torch = _torch()
+    if hasattr(model, "input_tensors"):
+        return list(model.input_tensors(x))
     if isinstance(x, (tuple, list)):
         if len(x) != 2:
             raise InvalidInputError("inputs must be images, or an (images, features) pair for a hybrid model.")
@@ -190,15 +196,19 @@ def _deterministic():
 
 def fit(model, train, val, epochs: int = 10, batch_size: int = 64, lr: float = 2e-3, weight_decay: float = 1e-4,
         augment: bool = True, balance: bool = False, patience: int = 5, lr_patience: int = 2, lr_factor: float = 0.5,
-        checkpoint=None, seed: int = 0, progress: bool = True) -> dict:
+        checkpoint=None, seed: int = 0, progress: bool = True, perturb=None) -> dict:
     """Train ``model`` on ``train`` and keep the weights with the lowest validation loss.
 
     ``train`` and ``val`` are ``(inputs, labels)`` pairs (see the module docstring).
     AdamW with ``weight_decay``; the learning rate is multiplied by ``lr_factor``
     after ``lr_patience`` epochs without a better validation loss
     (``ReduceLROnPlateau``); training stops after ``patience`` such epochs.
-    ``balance=True`` weights the loss by :func:`class_weights`.  The best weights are
+    ``balance=True`` weights the loss by :func:`class_weights`.  Models with an
+    ``input_tensors`` method (clips, several inputs) prepare their own inputs and are
+    not augmented.  The best weights are
     written to ``checkpoint`` (default: a temporary file) and loaded back at the end.
+    ``perturb(model, images, labels) -> images``, when given, replaces every training
+    batch after augmentation (adversarial training: :func:`fercourse.adversarial.pgd_perturbation`).
 
     Returns the history: lists ``loss``, ``accuracy``, ``val_loss``, ``val_accuracy``,
     ``lr`` per epoch, plus ``best_epoch``, ``seconds`` and ``checkpoint``.
@@ -209,11 +219,12 @@ def fit(model, train, val, epochs: int = 10, batch_size: int = 64, lr: float = 2
     if isinstance(epochs, bool) or not isinstance(epochs, (int, np.integer)) or epochs < 1:
         raise InvalidInputError(f"fit: epochs must be a positive integer, got {epochs!r}.")
     n_classes = model.n_classes if hasattr(model, "n_classes") else None
-    x_train, x_val = _inputs(train[0]), _inputs(val[0])
+    x_train, x_val = _inputs(train[0], model), _inputs(val[0], model)
     n_classes = n_classes or int(max(np.max(train[1]), np.max(val[1])) + 1)
     y_train = _labels(train[1], len(x_train[0]), n_classes)
     y_val = _labels(val[1], len(x_val[0]), n_classes)
-    if len(x_train) != (2 if getattr(model, "needs_features", False) else 1):
+    own_inputs = hasattr(model, "input_tensors")  # clip models: no image augmentation, any number of inputs
+    if not own_inputs and len(x_train) != (2 if getattr(model, "needs_features", False) else 1):
         raise InvalidInputError(f"fit: {type(model).__name__} takes {'(images, features)' if len(x_train) == 1 else 'images only'}.")
     run_on = device()
     model.to(run_on)
@@ -241,10 +252,12 @@ def fit(model, train, val, epochs: int = 10, batch_size: int = 64, lr: float = 2
                 if len(index) < 2 and n > 1:  # BatchNorm needs two samples
                     continue
                 inputs = [t[index] for t in x_train]
-                if augment:
+                if augment and not own_inputs:
                     inputs[0] = augment_batch(inputs[0], generator)
                 inputs = [t.to(run_on) for t in inputs]
                 target = y_train[index].to(run_on)
+                if perturb is not None:
+                    inputs[0] = perturb(model, inputs[0], target)
                 optimiser.zero_grad(set_to_none=True)
                 logits = model(*inputs)
                 loss = loss_fn(logits, target)
@@ -295,7 +308,7 @@ def _logits(model, inputs, batch_size: int = 256):
 def predict_proba(model, inputs, batch_size: int = 256) -> np.ndarray:
     """Softmax probabilities ``(N, n_classes)`` for images (or ``(images, features)``)."""
     torch = _torch()
-    return torch.softmax(_logits(model, _inputs(inputs), batch_size), dim=1).cpu().numpy()
+    return torch.softmax(_logits(model, _inputs(inputs, model), batch_size), dim=1).cpu().numpy()
 
 
 def evaluate(model, data, labels=None) -> dict:
