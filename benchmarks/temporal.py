@@ -1,11 +1,13 @@
 """Chapter 07's embedded workload, stage by stage: where its run time goes.
 
-    .venv/bin/python benchmarks/temporal.py [--epochs 12]
+    .venv/bin/python benchmarks/temporal.py [--epochs 12] [--threads 1]
 
 Renders the chapter's 60 synthetic micro-expression clips, builds the windows, flow maps and
 LBP-TOP features, then runs leave-one-subject-out for each model as the notebook does, and
 prints wall-clock and CPU seconds per stage with the load average before and after (timings on a
-shared machine are inflated by whatever else runs).
+shared machine are inflated by whatever else runs).  PyTorch runs on one thread, as in the
+notebook: the networks are so small that more threads cost more than they save, and on a busy
+machine far more (``--threads 2`` to compare).
 """
 
 from __future__ import annotations
@@ -31,12 +33,16 @@ def stage(name: str, results: dict):
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--epochs", type=int, default=12)
+    parser.add_argument("--threads", type=int, default=1, help="PyTorch threads (the notebook uses 1)")
     args = parser.parse_args()
     load_before = os.getloadavg()
     results: dict[str, tuple[float, float]] = {}
     with stage("import", results):
+        import torch
+
         from fercourse import config, data, face, temporal
 
+    torch.set_num_threads(args.threads)
     config.seed_everything(0)
     with stage("render 60 clips", results):
         clips = data.micro_expressions(60, size=48, seed=0, n_subjects=6, seconds=1.5,
@@ -56,6 +62,7 @@ def main() -> None:
         with stage(f"LOSO {name}", results):
             guess, _ = temporal.cross_validate(fit_predict, y, data.loso_folds(megc.table))
         scores[name] = temporal.megc_scores(y, guess, 3)["UF1"]
+    print(f"PyTorch threads: {torch.get_num_threads()}")
     print(f"load average before: {np.round(load_before, 2).tolist()}, after: {np.round(os.getloadavg(), 2).tolist()}")
     print(f"{'stage':<36}{'wall s':>9}{'cpu s':>9}")
     for name, (wall, cpu) in results.items():
