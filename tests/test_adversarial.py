@@ -148,7 +148,7 @@ def test_pgd_perturbation_plugs_into_fit(faces):
     config.seed_everything(0)
     model = cnn.build("simple", n_classes=3, width=8).train()
     images = train.as_tensor(x[:16])
-    out = perturb(model, images, torch.as_tensor(y[:16]))
+    out = perturb(model, images, torch.as_tensor(np.array(y[:16])))
     assert model.training, "the perturbation must give the model back in training mode"
     assert out.shape == images.shape and float((out - images).abs().max()) <= 4 / 255 + 1e-6
     history = train.fit(model, (x[:64], y[:64]), (x[64:96], y[64:96]), epochs=1, perturb=perturb, progress=False)
