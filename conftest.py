@@ -10,6 +10,10 @@ from pathlib import Path
 
 NETGUARD = Path(__file__).resolve().parent / "tests" / "netguard"
 sys.path.insert(0, str(NETGUARD))
+sys.path.insert(0, str(NETGUARD.parent))  # for the plugin below
+
+# Lets a notebook cell declare a numeric tolerance for its outputs (see tests/nbval_tolerance.py).
+pytest_plugins = ["nbval_tolerance"]
 
 import _netguard  # noqa: E402
 

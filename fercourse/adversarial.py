@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from fercourse import _env
 from fercourse.emotions import FER2013_LABELS
 from fercourse.errors import InvalidInputError
 
@@ -153,8 +154,7 @@ class Target:
     def native(self, images):
         x = _images(images, self.size)
         if self.framework == "pytorch":
-            import torch
-
+            torch = _env.torch()
             return torch.from_numpy(np.ascontiguousarray(x[:, None]))
         from fercourse._env import tensorflow
 
@@ -193,8 +193,7 @@ class Target:
 
     def _native_labels(self, y: np.ndarray):
         if self.framework == "pytorch":
-            import torch
-
+            torch = _env.torch()
             return torch.from_numpy(y)
         from fercourse._env import tensorflow
 
@@ -208,7 +207,7 @@ def wrap_torch(model, name: str | None = None, classes=FER2013_LABELS) -> Target
     logits, so the bounds are (0, 1) and no preprocessing is needed.  The model is
     put in evaluation mode (batch-norm statistics and dropout fixed).
     """
-    import torch
+    torch = _env.torch()
 
     fb = _foolbox()
     if hasattr(model, "model") and isinstance(model.model, torch.nn.Module):

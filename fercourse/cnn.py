@@ -129,8 +129,6 @@ class TorchFER(_Classifier):
     """
 
     def __init__(self, model, classes=FER2013_LABELS, batch_size: int = 256):
-        import torch
-
         if not isinstance(model, torch.nn.Module):
             raise InvalidInputError(f"TorchFER wraps a torch.nn.Module, got {type(model).__name__}.")
         if getattr(model, "needs_features", False):
@@ -154,8 +152,10 @@ class TorchFER(_Classifier):
 # PyTorch architectures
 # ---------------------------------------------------------------------------
 
-import torch  # noqa: E402  (after the TensorFlow set-up of fercourse._env)
-from torch import nn  # noqa: E402
+from fercourse._env import torch as _torch_module  # noqa: E402
+
+torch = _torch_module()  # PyTorch set up for deterministic numerics (fercourse._env)
+nn = torch.nn
 
 
 def _conv_bn(c_in: int, c_out: int, k: int = 3, stride: int = 1, groups: int = 1, act: type | None = nn.ReLU):

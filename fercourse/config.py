@@ -136,7 +136,9 @@ def seed_everything(seed: int = DEFAULT_SEED) -> np.random.Generator:
     random.seed(seed)
     np.random.seed(seed)
     try:
-        import torch
+        from fercourse._env import torch as load_torch
+
+        torch = load_torch()  # set up for deterministic numerics on first import
     except ImportError:  # torch is optional for the parts that do not use it
         torch = None
     if torch is not None:

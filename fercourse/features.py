@@ -51,6 +51,7 @@ from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.svm import SVC
 
+from fercourse import _env
 from fercourse.errors import InvalidInputError, NoFaceError
 
 __all__ = [
@@ -438,7 +439,7 @@ class AutoEncoderCodes(TransformerMixin, BaseEstimator):
         self.seed = seed
 
     def _nets(self, n_in: int):
-        import torch
+        torch = _env.torch()
 
         torch.manual_seed(self.seed)
         encoder = torch.nn.Sequential(torch.nn.Linear(n_in, self.hidden), torch.nn.ReLU(),
@@ -448,7 +449,7 @@ class AutoEncoderCodes(TransformerMixin, BaseEstimator):
         return encoder, decoder
 
     def fit(self, X, y=None):
-        import torch
+        torch = _env.torch()
 
         pixels = torch.as_tensor(FlatPixels().transform(X), dtype=torch.float32)
         self.encoder_, self.decoder_ = self._nets(pixels.shape[1])
@@ -470,7 +471,7 @@ class AutoEncoderCodes(TransformerMixin, BaseEstimator):
         return self
 
     def transform(self, X):
-        import torch
+        torch = _env.torch()
 
         if not hasattr(self, "encoder_"):
             raise InvalidInputError("AutoEncoderCodes: call fit before transform.")
@@ -479,7 +480,7 @@ class AutoEncoderCodes(TransformerMixin, BaseEstimator):
 
     def reconstruct(self, X) -> np.ndarray:
         """The auto-encoder's reconstruction of images ``X``, shaped like them (values in [0, 1])."""
-        import torch
+        torch = _env.torch()
 
         images = as_images(X)
         with torch.no_grad():

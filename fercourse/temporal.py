@@ -377,8 +377,10 @@ def lbp_top_features(clips, **options) -> np.ndarray:
 
 # ---------------------------------------------------------------------- models
 
-import torch  # noqa: E402
-from torch import nn  # noqa: E402
+from fercourse._env import torch as _torch_module  # noqa: E402
+
+torch = _torch_module()  # PyTorch set up for deterministic numerics (fercourse._env)
+nn = torch.nn
 
 
 def clip_tensor(clips) -> torch.Tensor:

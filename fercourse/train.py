@@ -24,6 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
+from fercourse import _env
 from fercourse.errors import InvalidInputError
 
 __all__ = [
@@ -45,9 +46,7 @@ __all__ = [
 
 
 def _torch():
-    import torch
-
-    return torch
+    return _env.torch()
 
 
 def device():
