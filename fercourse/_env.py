@@ -10,8 +10,8 @@ This module runs first when ``fercourse`` is imported.  It
   and MediaPipe (absl/glog lines written straight to file descriptor 2, which no
   Python logging setting reaches) out of notebooks, and :func:`tensorflow` /
   :func:`keras`, the one way the library imports TensorFlow;
-* makes training bit-identical on every x86-64 machine with AVX2 or better and
-  at every thread count (*deterministic numerics*, on by default; see below),
+* fixes the order of floating-point sums so that training does not depend on the
+  processor's instruction set or thread count (*deterministic numerics*, on by default; see below),
   and offers :func:`torch`, the one way the library imports PyTorch.
 
 Deterministic numerics
