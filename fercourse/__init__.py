@@ -19,7 +19,7 @@ __version__ = "0.1.0"
 __all__ = ["config", "errors", "FERCourseError", "show_versions", "__version__"]
 
 _LAZY = (
-    "assets", "emotions", "data", "synth", "face", "augment", "features", "cnn", "train", "viz",
+    "assets", "checks", "emotions", "data", "synth", "face", "augment", "features", "cnn", "train", "viz",
     "graph", "temporal", "adversarial", "live", "widgets",
 )
 

@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from fercourse import _env
+from fercourse.checks import count, number, pixel_values
 from fercourse.emotions import FER2013_LABELS
 from fercourse.errors import InvalidInputError
 
@@ -88,12 +89,10 @@ def _images(images, size: int, name: str = "images") -> np.ndarray:
             f"{name} has shape {array.shape}; expected grey faces (N, {size}, {size}). "
             f"Convert to grey and resize first, for example with fercourse.face.resize(face, {size})."
         )
+    array = pixel_values(array, name)  # uint8 0..255 or floats in [0, 1], nothing else
     if array.dtype == np.uint8:
         return array.astype(np.float32) / 255.0
-    array = array.astype(np.float32)
-    if not np.all(np.isfinite(array)) or array.min() < 0.0 or array.max() > 1.0:
-        raise InvalidInputError(f"{name}: float faces must lie in [0, 1] (or pass uint8 values 0..255).")
-    return array
+    return np.clip(array.astype(np.float32), 0.0, 1.0)  # rounding may stray a float32 step outside
 
 
 def _labels(labels, n: int, classes) -> np.ndarray:
@@ -323,10 +322,35 @@ def attack_table():
     ).T
 
 
+#: Numeric options of foolbox's attacks and what they must be: a count (at least 1), a step size
+#: (above 0) or a margin (0 or more).  foolbox itself takes ``steps=-1`` and runs no step at all.
+_COUNT_OPTIONS = ("steps", "binary_search_steps", "candidates", "initial_gradient_eval_steps",
+                  "max_gradient_eval_steps")
+_POSITIVE_OPTIONS = ("rel_stepsize", "abs_stepsize", "stepsize", "initial_const", "gamma")
+_MARGIN_OPTIONS = ("overshoot", "confidence")
+
+
+def _check_options(name: str, options: dict) -> None:
+    for key, value in options.items():
+        if value is None:
+            continue
+        label = f"{name}: the option {key}"
+        if key in _COUNT_OPTIONS:
+            count(value, label)
+        elif key in _POSITIVE_OPTIONS:
+            number(value, label, 0.0, low_open=True)
+        elif key in _MARGIN_OPTIONS:
+            number(value, label, 0.0)
+
+
 def make_attack(name: str, **options):
-    """The foolbox attack object for one of :data:`ATTACKS`, with the defaults overridden by ``options``."""
+    """The foolbox attack object for one of :data:`ATTACKS`, with the defaults overridden by ``options``.
+
+    Numeric options are checked first (``steps`` at least 1, step sizes above 0, ...).
+    """
     if name not in ATTACKS:
         raise InvalidInputError(f"unknown attack {name!r}; choose one of {', '.join(ATTACKS)}.")
+    _check_options(name, options)
     fb = _foolbox()
     _, _, cls, defaults = ATTACKS[name]
     return getattr(fb.attacks, cls)(**{**defaults, **options})
@@ -454,8 +478,8 @@ def run_attack(target: Target, images, labels, attack: str = "pgd_linf", epsilon
         name, fb_attack = type(attack).__name__, attack
         norm = "linf" if "Linf" in name or "FGSM" in name or "FastGradient" in name else "l2"
     epsilons = np.asarray(epsilons if epsilons is not None else (LINF_EPSILONS if norm == "linf" else L2_EPSILONS), dtype=float)
-    if epsilons.ndim != 1 or len(epsilons) == 0 or np.any(epsilons < 0):
-        raise InvalidInputError(f"epsilons must be a non-empty list of budgets >= 0, got {epsilons!r}.")
+    if epsilons.ndim != 1 or len(epsilons) == 0 or not np.all(np.isfinite(epsilons)) or np.any(epsilons < 0):
+        raise InvalidInputError(f"epsilons must be a non-empty list of finite budgets >= 0, got {epsilons!r}.")
     x = _images(images, target.size)
     y = _labels(labels, len(x), target.classes)
     minimal_attack = isinstance(fb_attack, fb.attacks.base.MinimizationAttack)
@@ -639,9 +663,9 @@ def pgd_perturbation(epsilon: float = 4 / 255, steps: int = 3, rel_stepsize: flo
     batch is attacked with the model in evaluation mode, then training resumes.
     Randomness (PGD's random start) comes from PyTorch's seeded generator.
     """
-    if not 0 < float(epsilon) <= 1 or int(steps) < 1:
-        raise InvalidInputError(f"pgd_perturbation: epsilon in (0, 1] and steps >= 1 needed, got {epsilon!r}, {steps!r}.")
-    attack = make_attack("pgd_linf", steps=int(steps), rel_stepsize=rel_stepsize or min(1.0, 2.5 / int(steps)))
+    epsilon = number(epsilon, "pgd_perturbation: epsilon", 0.0, 1.0, low_open=True)
+    steps = count(steps, "pgd_perturbation: steps")
+    attack = make_attack("pgd_linf", steps=steps, rel_stepsize=rel_stepsize or min(1.0, 2.5 / steps))
     fb = _foolbox()
 
     def perturb(model, images, labels):
@@ -707,8 +731,9 @@ def make_cloak(images, crafted_on, goal: str = "hide", epsilon: float = 4 / 255,
     size = targets[0].size
     if any(t.size != size for t in targets):
         raise InvalidInputError("make_cloak: the models of the ensemble take different input sizes.")
-    if not 0 < float(epsilon) < 1 or int(steps) < 1:
-        raise InvalidInputError(f"make_cloak: epsilon in (0, 1) and steps >= 1 needed, got {epsilon!r}, {steps!r}.")
+    epsilon = number(epsilon, "make_cloak: epsilon", 0.0, 1.0, low_open=True, high_open=True)
+    steps = count(steps, "make_cloak: steps")
+    momentum = number(momentum, "make_cloak: momentum", 0.0)
     x0 = _images(images, size)
     classes = targets[0].classes
     if goal == "hide" and labels is not None:

@@ -33,8 +33,9 @@ import math
 
 import numpy as np
 
+from fercourse.checks import check_image_array, pixel_values
 from fercourse.errors import InvalidInputError
-from fercourse.face import check_image_array, mirror_indices, transform_points
+from fercourse.face import mirror_indices, transform_points
 
 __all__ = [
     "Transform",
@@ -55,6 +56,7 @@ def _check_image(image) -> np.ndarray:
             f"image has dtype {image.dtype}; augmentation takes uint8 or float32/float64 in [0, 1] "
             "(convert it with .astype(np.uint8) or .astype(np.float32))."
         )
+    pixel_values(checked, "image")  # a float image must lie in [0, 1], or brightness would clip it there
     return image
 
 

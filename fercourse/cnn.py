@@ -22,6 +22,7 @@ import numpy as np
 
 from fercourse import assets
 from fercourse._env import keras, quiet_stderr
+from fercourse.checks import count, finite, pixel_values
 from fercourse.emotions import FER2013_LABELS
 from fercourse.errors import InvalidInputError
 
@@ -38,6 +39,7 @@ __all__ = [
     "PARAMETERS",
     "build",
     "count_parameters",
+    "MIN_FACE_SIDE",
     "hybrid_features",
     "grad_cam",
     "keras_grad_cam",
@@ -50,21 +52,42 @@ __all__ = [
 # ---------------------------------------------------------------------------
 
 
-def _face_batch(faces, size: int) -> np.ndarray:
-    """``(N, size, size)`` float32 grey in [0, 1] from one face or a list/batch of faces."""
+#: Narrowest face a batch may hold: a 3-D array whose last axis is shorter is one face with a
+#: wrong number of channels, not a batch of grey faces that narrow.
+MIN_FACE_SIDE = 8
+
+
+def _face_list(faces):
+    """One face or a batch of faces as a sequence (a list or an array whose items are faces)."""
+    if isinstance(faces, np.ndarray):
+        # (H, W) and (H, W, C) are one face; (N, H, W) and (N, H, W, C) are a batch.
+        one_image = faces.ndim == 2 or (faces.ndim == 3 and faces.shape[-1] in (1, 3, 4))
+        if faces.ndim == 3 and not one_image and faces.shape[-1] < MIN_FACE_SIDE:
+            raise InvalidInputError(
+                f"faces has shape {faces.shape}: one face with {faces.shape[-1]} channels, or {faces.shape[0]} "
+                f"faces {faces.shape[-1]} pixels wide? A face has 1 (grey), 3 (RGB) or 4 (RGBA) channels, and a "
+                f"batch of grey faces is (N, height, width) with faces at least {MIN_FACE_SIDE} pixels wide: "
+                "convert the face to grey or RGB first."
+            )
+        faces = [faces] if one_image else faces  # a batch stays an array: its parts keep its layout
+    if not isinstance(faces, (list, tuple, np.ndarray)) or len(faces) == 0:
+        raise InvalidInputError("predict_proba needs one face crop or a non-empty list/batch of crops.")
+    return faces
+
+
+def _face_batch(faces, size: int, first: int = 0) -> np.ndarray:
+    """``(N, size, size)`` float32 grey in [0, 1] from one face or a list/batch of faces.
+
+    ``first`` numbers the faces in error messages (a part of a longer batch).
+    """
     import cv2
 
     from fercourse.face import to_gray
 
-    if isinstance(faces, np.ndarray):
-        # (H, W) and (H, W, C) are one face; (N, H, W) and (N, H, W, C) are a batch.
-        one_image = faces.ndim == 2 or (faces.ndim == 3 and faces.shape[-1] in (1, 3, 4))
-        faces = [faces] if one_image else list(faces)
-    if not isinstance(faces, (list, tuple)) or len(faces) == 0:
-        raise InvalidInputError("predict_proba needs one face crop or a non-empty list/batch of crops.")
+    faces = _face_list(faces)
     batch = np.empty((len(faces), size, size), dtype=np.float32)
     for i, face in enumerate(faces):
-        gray = to_gray(face, name=f"face crop {i}")
+        gray = to_gray(face, name=f"face crop {first + i}")
         if gray.shape != (size, size):
             shrink = gray.shape[0] > size
             gray = cv2.resize(gray, (size, size), interpolation=cv2.INTER_AREA if shrink else cv2.INTER_LINEAR)
@@ -97,9 +120,10 @@ class PretrainedFER(_Classifier):
     input_size = 64
     classes = FER2013_LABELS
 
-    def __init__(self):
+    def __init__(self, batch_size: int = 256):
         from fercourse._env import tensorflow
 
+        self.batch_size = count(batch_size, "batch_size")
         tf = tensorflow()
         with quiet_stderr():
             self.model = keras().models.load_model(str(assets.path("fer2013_mini_xception")), compile=False)
@@ -109,12 +133,17 @@ class PretrainedFER(_Classifier):
             input_signature=[tf.TensorSpec([None, self.input_size, self.input_size, 1], tf.float32)],
         )
 
-    def _prepare(self, faces) -> np.ndarray:
-        return (_face_batch(faces, self.input_size) * 2.0 - 1.0)[..., None]
+    def _prepare(self, faces, first: int = 0) -> np.ndarray:
+        return (_face_batch(faces, self.input_size, first) * 2.0 - 1.0)[..., None]
 
     def predict_proba(self, faces) -> np.ndarray:
-        """Class probabilities, shape ``(n_faces, 7)``."""
-        return self._forward(self._prepare(faces)).numpy()
+        """Class probabilities, shape ``(n_faces, 7)``, computed ``batch_size`` faces at a time
+        (memory stays flat however many faces there are)."""
+        faces = _face_list(faces)
+        step = self.batch_size
+        return np.concatenate([
+            self._forward(self._prepare(faces[i : i + step], first=i)).numpy() for i in range(0, len(faces), step)
+        ])
 
     def grad_cam(self, faces, target=None) -> np.ndarray:
         """Grad-CAM maps ``(N, 64, 64)`` in [0, 1] of the last convolution (see :func:`keras_grad_cam`)."""
@@ -375,8 +404,8 @@ def hybrid_features(images, landmarks) -> np.ndarray:
     """
     from skimage.feature import hog
 
-    images = np.asarray(images)
-    points = np.asarray(landmarks, dtype=np.float32)
+    images = pixel_values(images, "hybrid_features: images")
+    points = finite(landmarks, "hybrid_features: landmarks", "coordinates").astype(np.float32)
     if images.ndim != 3 or images.shape[1] != images.shape[2]:
         raise InvalidInputError(f"hybrid_features: images must be (N, S, S) grey squares, got shape {images.shape}.")
     if points.ndim != 3 or points.shape[0] != len(images) or points.shape[1] != 478 or points.shape[2] < 2:
@@ -479,6 +508,26 @@ def _normalise_maps(maps: np.ndarray) -> np.ndarray:
     return (maps / top[:, None, None]).astype(np.float32)
 
 
+def _target_classes(target, n: int, n_classes: int) -> np.ndarray:
+    """``target`` (one class index or one per image) as ``(n,)`` int64, each in ``[0, n_classes)``."""
+    values = np.asarray(target)
+    if values.dtype == bool or not np.issubdtype(values.dtype, np.integer):
+        raise InvalidInputError(
+            f"grad_cam: target must be a class index (an integer from 0 to {n_classes - 1}) or one per image, "
+            f"got {target!r}."
+        )
+    try:
+        values = np.broadcast_to(values, (n,)).astype(np.int64)
+    except ValueError:
+        raise InvalidInputError(f"grad_cam: target gives {values.size} classes for {n} images; give one, or one per image.") from None
+    if values.min() < 0 or values.max() >= n_classes:
+        raise InvalidInputError(
+            f"grad_cam: target classes must be in [0, {n_classes}) (0 to {n_classes - 1}), got {target!r}; "
+            "negative indices do not count from the end here."
+        )
+    return values
+
+
 def grad_cam(model: nn.Module, images, target=None, layer: nn.Module | None = None, features=None) -> np.ndarray:
     """Grad-CAM (Selvaraju et al.) for a PyTorch model: where the evidence for a class lies.
 
@@ -511,9 +560,9 @@ def grad_cam(model: nn.Module, images, target=None, layer: nn.Module | None = No
         inputs = (x,) if features is None else (x, torch.as_tensor(np.asarray(features), dtype=torch.float32, device=device))
         with torch.enable_grad():
             logits = model(*inputs)
-            classes = logits.argmax(dim=1) if target is None else torch.as_tensor(np.broadcast_to(target, (len(x),)).copy(), device=device)
-            if classes.min() < 0 or classes.max() >= logits.shape[1]:
-                raise InvalidInputError(f"grad_cam: target classes must be in [0, {logits.shape[1]}).")
+            classes = logits.argmax(dim=1) if target is None else torch.as_tensor(
+                _target_classes(target, len(x), logits.shape[1]), device=device
+            )
             model.zero_grad(set_to_none=True)
             logits.gather(1, classes.view(-1, 1).long()).sum().backward()
     finally:
@@ -540,7 +589,7 @@ def keras_grad_cam(model, images, target=None, layer_name: str | None = None) ->
 
     tf = tensorflow()
     k = keras()
-    x = tf.convert_to_tensor(np.asarray(images, dtype=np.float32))
+    x = tf.convert_to_tensor(finite(images, "keras_grad_cam: images", "pixel values").astype(np.float32))
     if x.shape.rank != 4:
         raise InvalidInputError(f"keras_grad_cam: images must be (N, H, W, C), got shape {tuple(x.shape)}.")
     if layer_name is None:
@@ -569,7 +618,7 @@ def keras_grad_cam(model, images, target=None, layer_name: str | None = None) ->
     if target is None:
         classes = probe(x, training=False)[1].numpy().argmax(axis=1)
     else:
-        classes = np.broadcast_to(np.asarray(target), (len(x),))
+        classes = _target_classes(target, len(x), int(model.output.shape[-1]))
     activation, _, gradient = activations_and_gradients(x, tf.constant(classes.astype(np.int32)))
     weights = tf.reduce_mean(gradient, axis=(1, 2), keepdims=True)
     cam = tf.nn.relu(tf.reduce_sum(weights * activation, axis=-1, keepdims=True))

@@ -50,6 +50,7 @@ import atexit
 import functools
 import math
 import os
+import re
 import weakref
 import zipfile
 from dataclasses import dataclass, field
@@ -60,6 +61,9 @@ import numpy as np
 
 from fercourse import assets
 from fercourse._env import quiet_stderr
+from fercourse.checks import check_image_array, existing_file
+from fercourse.checks import image_uint8 as _to_uint8
+from fercourse.checks import positive as _positive
 from fercourse.errors import AssetError, InvalidInputError, NoFaceError
 
 __all__ = [
@@ -72,12 +76,15 @@ __all__ = [
     "HeadPose",
     "FaceMesh",
     "FaceLandmarker",
+    "MAX_TIMESTAMP_MS",
     "Detection",
     "FaceDetector",
     "FaceCrop",
     "as_rgb",
     "to_gray",
+    "MAX_IMAGE_PIXELS",
     "load_image",
+    "decode_image",
     "check_image_array",
     "detect_meshes",
     "detect_mesh",
@@ -116,80 +123,110 @@ N_LANDMARKS = 478
 # --------------------------------------------------------------------------- images
 
 
-def load_image(file: str | os.PathLike) -> np.ndarray:
-    """Read an image file as an RGB ``uint8`` array, with a clear error if it cannot be read."""
+#: The most pixels an image may declare before it is decoded: 2**27, about 134 megapixels (400 MB
+#: as RGB), above the largest phone photos.  A small file that declares more is a decompression
+#: bomb: a 629-byte JPEG can claim 16000 x 16000 pixels.  Raise it for a file you trust.
+MAX_IMAGE_PIXELS = 1 << 27
+
+_EXIF_ORIENTATION = 0x0112
+
+
+def _image_header(data: np.ndarray, name: str) -> int:
+    """The EXIF orientation (1 if none) of encoded image bytes, after checking the size they declare.
+
+    The header is read with Pillow, which reads no pixels; a format it does not know
+    is left to OpenCV (and to OpenCV's own pixel limit).
+    """
+    import io
+    import warnings
+
+    try:
+        from PIL import Image
+    except ImportError:  # pragma: no cover - Pillow comes with matplotlib
+        return 1
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # Pillow's own DecompressionBombWarning: the check below decides
+            with Image.open(io.BytesIO(data.tobytes())) as picture:
+                width, height = picture.size
+                # A PNG's EXIF chunk comes before its pixels, or Pillow would decode the whole image to find it.
+                exif = picture.getexif() if picture.format != "PNG" or "exif" in picture.info else {}
+                orientation = exif.get(_EXIF_ORIENTATION, 1)
+    except Image.DecompressionBombError as error:  # more than Pillow's own limit, which is above ours
+        found = re.search(r"\((\d+) pixels\)", str(error))
+        width, height = (int(found.group(1)), 1) if found else (MAX_IMAGE_PIXELS + 1, 1)
+        size, orientation = f"{width / 1e6:.0f} megapixels", 1
+    except Exception:  # noqa: BLE001 - a header Pillow cannot read: OpenCV decides
+        return 1
+    else:
+        size = f"{width} x {height} pixels ({width * height / 1e6:.0f} megapixels)"
+    if width * height > MAX_IMAGE_PIXELS:
+        raise InvalidInputError(
+            f"{name} declares {size}, more than the {MAX_IMAGE_PIXELS / 1e6:.0f} megapixels the course decodes "
+            "(fercourse.face.MAX_IMAGE_PIXELS). A photo that large is rare; a small file that declares it is a "
+            "decompression bomb. Use a smaller image, or raise the limit if you trust the file."
+        )
+    return orientation if isinstance(orientation, int) and 1 <= orientation <= 8 else 1
+
+
+def _upright(image: np.ndarray, orientation: int) -> np.ndarray:
+    """The image as a photo viewer shows it, given its EXIF orientation (1 to 8)."""
+    turned = {
+        1: lambda a: a,
+        2: lambda a: a[:, ::-1],  # mirrored left to right
+        3: lambda a: a[::-1, ::-1],  # upside down
+        4: lambda a: a[::-1],  # mirrored top to bottom
+        5: lambda a: a.swapaxes(0, 1),  # mirrored along the main diagonal
+        6: lambda a: np.rot90(a, -1),  # stored a quarter turn anticlockwise: turn it clockwise
+        7: lambda a: a.swapaxes(0, 1)[::-1, ::-1],  # mirrored along the other diagonal
+        8: lambda a: np.rot90(a, 1),  # stored a quarter turn clockwise: turn it back
+    }[orientation](image)
+    return np.ascontiguousarray(turned)
+
+
+def decode_image(data: np.ndarray, name: str) -> np.ndarray | None:
+    """RGB ``uint8`` of encoded image bytes (a 1-D ``uint8`` array), or ``None`` if they do not decode.
+
+    The one decoding path of :func:`load_image` and :func:`fercourse.live.decode_frame`:
+    the declared size is checked against :data:`MAX_IMAGE_PIXELS` before decoding; an
+    EXIF orientation tag is applied as photo viewers do (only when there is one); a
+    16-bit image is scaled to 8 bits (0..65535 to 0..255); an alpha channel is dropped.
+    """
     import cv2
 
-    file = Path(file)
-    if not file.is_file():
-        raise InvalidInputError(f"Image file {file} does not exist; check the path.")
+    orientation = _image_header(data, name)
+    image = cv2.imdecode(data, cv2.IMREAD_UNCHANGED)
+    if image is None:
+        return None
+    if image.dtype == np.uint16:
+        image = ((image.astype(np.uint32) * 255 + 32767) // 65535).astype(np.uint8)
+    if image.ndim == 3 and image.shape[2] == 4:
+        image = cv2.cvtColor(image, cv2.COLOR_BGRA2RGB)
+    elif image.ndim == 3 and image.shape[2] == 3:
+        image = cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
+    if orientation != 1:
+        image = _upright(image, orientation)
+    return as_rgb(image, name=name)
+
+
+def load_image(file: str | os.PathLike) -> np.ndarray:
+    """Read an image file as an RGB ``uint8`` array, with a clear error if it cannot be read.
+
+    A phone photo's EXIF orientation is applied (the face comes out upright, as in a
+    photo viewer), a 16-bit PNG or TIFF is scaled to 8 bits, and a file that declares
+    more than :data:`MAX_IMAGE_PIXELS` pixels is refused before it is decoded.
+    """
+    file = existing_file(file, "Image file", " (PNG, JPEG, BMP or TIFF)")
     data = np.fromfile(file, dtype=np.uint8)
     if data.size == 0:
         raise InvalidInputError(f"Image file {file} is empty (0 bytes); use another file.")
-    image = cv2.imdecode(data, cv2.IMREAD_UNCHANGED)
+    image = decode_image(data, str(file))
     if image is None:
         raise InvalidInputError(
             f"Image file {file} could not be decoded; it is not a readable PNG, JPEG, BMP or TIFF "
             "(it may be truncated or another kind of file)."
         )
-    if image.ndim == 3 and image.shape[2] == 4:
-        image = cv2.cvtColor(image, cv2.COLOR_BGRA2RGB)
-    elif image.ndim == 3:
-        image = cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
-    return as_rgb(image, name=str(file))
-
-
-def check_image_array(image, name: str = "image") -> np.ndarray:
-    """Check the layout of an image array and return it as ``(H, W, C)``, C in 1, 3, 4.
-
-    Accepts ``(H, W)`` or ``(H, W, C)`` arrays of numbers with finite values; the
-    values themselves are not converted.  Anything else raises
-    :class:`InvalidInputError` naming the problem.
-    """
-    if not isinstance(image, np.ndarray):
-        raise InvalidInputError(
-            f"{name} must be a NumPy array or an image file path, got {type(image).__name__}."
-        )
-    if image.size == 0:
-        raise InvalidInputError(f"{name} is empty (shape {image.shape}); give an image with pixels.")
-    if image.ndim == 2:
-        image = image[:, :, None]
-    if image.ndim != 3:
-        raise InvalidInputError(
-            f"{name} has shape {image.shape}; expected (height, width) or (height, width, channels)."
-        )
-    if image.shape[2] not in (1, 3, 4):
-        raise InvalidInputError(
-            f"{name} has {image.shape[2]} channels; expected 1 (grey), 3 (RGB) or 4 (RGBA)."
-        )
-    if not (np.issubdtype(image.dtype, np.number) or image.dtype == bool):
-        raise InvalidInputError(f"{name} has dtype {image.dtype}; expected uint8 or float in [0, 1].")
-    if np.issubdtype(image.dtype, np.floating) and not np.all(np.isfinite(image)):
-        raise InvalidInputError(f"{name} contains NaN or infinite values.")
     return image
-
-
-def _to_uint8(image, name: str) -> np.ndarray:
-    """``(H, W, C)`` uint8 of any array :func:`check_image_array` accepts, values checked."""
-    image = check_image_array(image, name)
-    if image.dtype == np.uint8:
-        return image
-    if np.issubdtype(image.dtype, np.floating):
-        low, high = float(image.min()), float(image.max())
-        if low < 0.0 or high > 1.0:
-            raise InvalidInputError(
-                f"{name} is a float image with values in [{low:.3g}, {high:.3g}]; float images must lie "
-                "in [0, 1] (or pass uint8 values 0..255)."
-            )
-        return np.round(image * 255.0).astype(np.uint8)
-    if np.issubdtype(image.dtype, np.integer) or image.dtype == bool:
-        low, high = int(image.min()), int(image.max())
-        if low < 0 or high > 255:
-            raise InvalidInputError(
-                f"{name} has integer values in [{low}, {high}]; expected 0..255 (convert it to uint8)."
-            )
-        return image.astype(np.uint8)
-    raise InvalidInputError(f"{name} has dtype {image.dtype}; expected uint8 or float in [0, 1].")
 
 
 def as_rgb(image, name: str = "image") -> np.ndarray:
@@ -234,18 +271,6 @@ def _size_pair(size, name: str = "size") -> tuple[int, int]:
             f"{name} must be a positive integer or (width, height) of positive integers, got {size!r}."
         )
     return int(width), int(height)
-
-
-def _positive(value, name: str, allow_zero: bool = False) -> float:
-    """``value`` as a finite float > 0 (>= 0 with ``allow_zero``), else a clear error."""
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        number = math.nan
-    if not math.isfinite(number) or not (number >= 0 if allow_zero else number > 0):
-        kind = "non-negative" if allow_zero else "positive"
-        raise InvalidInputError(f"{name} must be a {kind} number, got {value!r}.")
-    return number
 
 
 # ---------------------------------------------------------- shared model instances
@@ -293,6 +318,15 @@ class _Model:
         task, self._task = getattr(self, "_task", None), None
         if hasattr(task, "close"):
             task.close()
+
+    def _model(self):
+        """The open model, or a clear error once :meth:`close` has released it."""
+        if getattr(self, "_task", None) is None:
+            raise InvalidInputError(
+                f"This {type(self).__name__} is closed (close() was called, or its with block ended); "
+                f"create a new {type(self).__name__} to detect again."
+            )
+        return self._task
 
     def __enter__(self):
         return self
@@ -400,6 +434,11 @@ class FaceMesh:
         return np.array(list(self.blendshapes.values()), dtype=np.float32)
 
 
+#: The largest frame time, in milliseconds, that video mode takes (about 31,700 years: MediaPipe
+#: counts microseconds in 64 bits, and Unix-epoch times in milliseconds stay far below it).
+MAX_TIMESTAMP_MS = 10**15
+
+
 class FaceLandmarker(_Model):
     """MediaPipe's Face Landmarker from the shipped model bundle, on images or video frames.
 
@@ -459,21 +498,24 @@ class FaceLandmarker(_Model):
         of milliseconds from 0) is required and must grow from call to call.
         """
         rgb = as_rgb(image)
+        task = self._model()
         if self.mode == "video":
-            if not isinstance(timestamp_ms, (int, np.integer)) or timestamp_ms <= self._last_timestamp:
+            if (isinstance(timestamp_ms, bool) or not isinstance(timestamp_ms, (int, np.integer))
+                    or not self._last_timestamp < timestamp_ms <= MAX_TIMESTAMP_MS):
                 raise InvalidInputError(
                     f"timestamp_ms must be a whole number of milliseconds, at least 0 and larger than the "
-                    f"previous frame's ({self._last_timestamp}), got {timestamp_ms!r}; in video mode pass each "
-                    "frame's time, e.g. round(1000 * index / fps), or use a new FaceLandmarker for a new clip."
+                    f"previous frame's ({self._last_timestamp}), at most {MAX_TIMESTAMP_MS:.0e}, got "
+                    f"{timestamp_ms!r}; in video mode pass each frame's time, e.g. round(1000 * index / fps), "
+                    "or use a new FaceLandmarker for a new clip."
                 )
-            self._last_timestamp = int(timestamp_ms)
-            result = self._task.detect_for_video(_mp_image(rgb), int(timestamp_ms) + 1)
+            result = task.detect_for_video(_mp_image(rgb), int(timestamp_ms) + 1)
+            self._last_timestamp = int(timestamp_ms)  # only once MediaPipe has taken the frame
         else:
             if timestamp_ms is not None:
                 raise InvalidInputError(
                     "timestamp_ms is only used in video mode; create FaceLandmarker(mode='video') for clips."
                 )
-            result = self._task.detect(_mp_image(rgb))
+            result = task.detect(_mp_image(rgb))
         height, width = rgb.shape[:2]
         scale = np.array([width, height, width], dtype=np.float32)
         faces = []
@@ -884,6 +926,7 @@ class FaceDetector(_Model):
     def detect(self, image) -> list[Detection]:
         """All faces in ``image``, largest first; an empty list when there is none."""
         rgb = as_rgb(image)
+        self._model()  # a clear error once closed
         if self.method == "haar":
             found = self._haar(rgb)
         elif self.method == "landmarker":

@@ -52,6 +52,7 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.svm import SVC
 
 from fercourse import _env
+from fercourse.checks import count, pixel_values, positive
 from fercourse.errors import InvalidInputError, NoFaceError
 
 __all__ = [
@@ -137,10 +138,15 @@ EYE_LEVELS = ("closed", "narrowed", "open", "wide")
 
 
 def as_images(X, name: str = "X") -> np.ndarray:
-    """``X`` as a float ``(N, S, S)`` array in [0, 1] (``uint8`` is divided by 255)."""
+    """``X`` as a float ``(N, S, S)`` array in [0, 1] (``uint8`` is divided by 255).
+
+    Floats must already lie in [0, 1]: a float image in [0, 255], a negative value or
+    a NaN raises :class:`InvalidInputError` (:func:`fercourse.checks.pixel_values`).
+    """
     array = np.asarray(X)
     if array.dtype == object or array.size == 0:
         raise InvalidInputError(f"{name} must be a non-empty numeric array of images, got {type(X).__name__}.")
+    array = pixel_values(array, name)
     if array.ndim == 2:
         side = int(round(np.sqrt(array.shape[1])))
         if side * side != array.shape[1]:
@@ -545,16 +551,13 @@ def detect_blinks(ear, close: float = 0.6, reopen: float = 0.85, min_frames: int
         raise InvalidInputError("detect_blinks needs a non-empty track of finite eye aspect ratios.")
     if not 0.0 < close <= reopen:
         raise InvalidInputError(f"need 0 < close <= reopen, got close={close}, reopen={reopen}.")
-    if int(min_frames) < 1:
-        raise InvalidInputError(f"min_frames must be at least 1, got {min_frames!r}.")
+    min_frames = count(min_frames, "detect_blinks: min_frames")
     if baseline is None:
-        if int(window) < 1:
-            raise InvalidInputError(f"window must be a positive number of frames, got {window!r}.")
-        half = int(window) // 2
+        half = count(window, "detect_blinks: window (frames)") // 2
         padded = np.pad(track, half, mode="edge")
         base = np.median(np.lib.stride_tricks.sliding_window_view(padded, 2 * half + 1), axis=1)
     else:
-        base = np.full(len(track), float(baseline))
+        base = np.full(len(track), positive(baseline, "detect_blinks: baseline (the open-eye EAR)"))
     blinks, start = [], None
     for i, value in enumerate(track):
         if start is None and value < close * base[i]:
@@ -845,11 +848,11 @@ def augmented_copies(images, copies: int = 3, noise: float = 0.03, seed: int = 0
     that row ``i`` was made from (the original itself comes first).
     """
     pictures = as_images(images, "images")
-    if int(copies) < 0:
-        raise InvalidInputError(f"copies must be 0 or more, got {copies!r}.")
+    copies = count(copies, "augmented_copies: copies", 0)
+    noise = positive(noise, "augmented_copies: noise (the standard deviation, in [0, 1] units)", allow_zero=True)
     rng = np.random.default_rng(seed)
     out, source = [pictures], [np.arange(len(pictures))]
-    for _ in range(int(copies)):
+    for _ in range(copies):
         flip = rng.random(len(pictures)) < 0.5
         changed = np.where(flip[:, None, None], pictures[:, :, ::-1], pictures)
         out.append(np.clip(changed + rng.normal(0.0, noise, pictures.shape), 0.0, 1.0))

@@ -77,9 +77,10 @@ def decode_frame(data, name: str = "frame") -> np.ndarray:
 
     ``data``: ``bytes``, ``bytearray``, ``memoryview`` or a 1-D ``uint8`` array.
     Anything that is not a readable image raises :class:`InvalidInputError`
-    naming what was received.
+    naming what was received; decoding follows :func:`fercourse.face.decode_image`
+    (size limit, EXIF orientation).
     """
-    import cv2
+    from fercourse.face import decode_image
 
     if isinstance(data, np.ndarray) and data.dtype == np.uint8 and data.ndim == 1:
         buffer = data
@@ -92,14 +93,14 @@ def decode_frame(data, name: str = "frame") -> np.ndarray:
         )
     if buffer.size == 0:
         raise InvalidInputError(f"{name} is empty (0 bytes); expected the bytes of a JPEG or PNG image.")
-    image = cv2.imdecode(buffer, cv2.IMREAD_COLOR)
+    image = decode_image(buffer, name)
     if image is None:
         head = bytes(buffer[:8].tobytes())
         raise InvalidInputError(
             f"{name} could not be decoded: {buffer.size} bytes starting with {head!r} are not a JPEG or PNG "
             "image (a JPEG starts with b'\\xff\\xd8', a PNG with b'\\x89PNG'); send encoded image bytes."
         )
-    return cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
+    return image
 
 
 def encode_frame(image, quality: int = 85) -> bytes:
@@ -624,6 +625,11 @@ class Pipeline:
         from fercourse import face, features
 
         started = time.perf_counter()
+        if self._model is None:
+            raise InvalidInputError(
+                "This Pipeline is closed (close() was called, or its with block ended); call reset() to open "
+                "its detector again, or create a new Pipeline."
+            )
         rgb = face.as_rgb(frame, name="frame")
         if timestamp_ms is None:
             now = time.monotonic() * 1000.0
@@ -632,11 +638,15 @@ class Pipeline:
             if timestamp_ms <= self._last_ts:
                 timestamp_ms = self._last_ts + 1.0
         else:
-            timestamp_ms = float(timestamp_ms)
-            if not math.isfinite(timestamp_ms) or timestamp_ms < 0 or round(timestamp_ms) <= round(self._last_ts):
+            try:
+                timestamp_ms = float(timestamp_ms)
+            except (TypeError, ValueError, OverflowError):
+                timestamp_ms = math.nan
+            if (not 0 <= timestamp_ms <= face.MAX_TIMESTAMP_MS  # NaN fails too
+                    or round(timestamp_ms) <= round(self._last_ts)):
                 raise InvalidInputError(
-                    f"timestamp_ms must grow from frame to frame (previous {self._last_ts:g} ms), got {timestamp_ms!r}; "
-                    "call pipe.reset() before a new video."
+                    f"timestamp_ms must grow from frame to frame (previous {self._last_ts:g} ms) and stay within "
+                    f"0..{face.MAX_TIMESTAMP_MS:.0e} ms, got {timestamp_ms!r}; call pipe.reset() before a new video."
                 )
         faces = self._detect(rgb, timestamp_ms)
         self._match_tracks(faces)
@@ -784,10 +794,10 @@ def synthetic_source(seconds: float = 3.0, fps: float = 10.0, seed: int = 0, emo
 def _file_source(path: Path, seconds: float, fps: float) -> Source:
     import cv2
 
+    from fercourse.checks import existing_file
     from fercourse.face import load_image
 
-    if not path.is_file():
-        raise InvalidInputError(f"The source file {path} does not exist; check the path.")
+    path = existing_file(path, "The source file", " (a video or an image)")
     if path.suffix.lower() in (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff"):
         image = load_image(path)
         return Source([image] * max(1, int(round(seconds * fps))), fps, f"image {path.name} (repeated)")

@@ -37,6 +37,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from fercourse.checks import count as _count
+from fercourse.checks import existing_file, finite, number, pixel_values, positive
 from fercourse.errors import DatasetError, InvalidInputError, NoFaceError
 
 __all__ = [
@@ -80,12 +82,6 @@ MICROX_FRAMES = 10
 CNN_LSTM_FRAMES = 12
 
 
-def _count(value, name: str, minimum: int = 1) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
-        raise InvalidInputError(f"{name} must be an integer of at least {minimum}, got {value!r}.")
-    return int(value)
-
-
 # ---------------------------------------------------------------------- frames
 
 
@@ -117,9 +113,7 @@ def extract_frames(path, n: int | None = None, fps: float | None = None, size: i
     from fercourse._env import quiet_stderr
     from fercourse.data.loaders import _probe_video, _read_video
 
-    file = Path(path)
-    if not file.is_file():
-        raise InvalidInputError(f"extract_frames: {file} does not exist; check the path.")
+    file = existing_file(path, "extract_frames: the video", " (.mp4, .avi, ...)")
     if (n is None) == (fps is None):
         raise InvalidInputError("extract_frames: give exactly one of n (a frame count) and fps (frames per second).")
     with quiet_stderr():  # FFmpeg's own complaints about a damaged file; the error below says what matters
@@ -344,7 +338,13 @@ def lbp_top(clip, points: int = 8, radius: int = 1, grid: tuple[int, int] = (4, 
 
     clip = np.asarray(clip)
     if clip.dtype != np.uint8:  # LBP compares grey levels: whole numbers avoid ties broken by rounding noise
-        clip = np.clip(np.round(clip), 0, 255).astype(np.uint8)
+        values = finite(clip, "lbp_top: clip", "grey levels")
+        if values.size and (values.min() < -0.5 or values.max() >= 255.5):
+            raise InvalidInputError(
+                f"lbp_top: clip holds values from {values.min():.4g} to {values.max():.4g}; LBP-TOP compares grey "
+                "levels 0..255: pass a uint8 clip (or numbers in 0..255)."
+            )
+        clip = np.clip(np.round(values), 0, 255).astype(np.uint8)
     if clip.ndim != 3 or min(clip.shape) <= 2 * radius:
         raise InvalidInputError(f"lbp_top: clip must be grey (T, H, W) with every side above {2 * radius}, got {clip.shape}.")
     t, h, w = clip.shape
@@ -386,10 +386,13 @@ nn = torch.nn
 def clip_tensor(clips) -> torch.Tensor:
     """``(N, T, 1, S, S)`` float32 in [0, 1] from grey clips ``(N, T, S, S)`` (``uint8`` or float)."""
     x = clips.float() if isinstance(clips, torch.Tensor) else None
+    if x is not None and clips.is_floating_point():
+        pixel_values(clips.detach().cpu().numpy(), "clips")
     if x is None:
         array = np.asarray(clips)
         if not np.issubdtype(array.dtype, np.number) or array.size == 0:
             raise InvalidInputError(f"clips must be a non-empty numeric array, got {array.dtype} {array.shape}.")
+        array = pixel_values(array, "clips")  # floats in [0, 1]; other integers 0..255 as uint8
         x = torch.from_numpy(np.ascontiguousarray(array)).float()
         if array.dtype == np.uint8:
             x = x / 255.0
@@ -806,6 +809,12 @@ def motion_signal(landmarks, k: int = 6, eyes: bool = False) -> np.ndarray:
     if len(points) <= 2 * k:
         raise InvalidInputError(f"motion_signal: a clip of {len(points)} frames is too short for k={k}; it needs more than {2 * k}.")
     span = np.linalg.norm(points[:, 33].mean(axis=0) - points[:, 263].mean(axis=0))  # outer eye corners
+    if not span > 1e-9:
+        raise InvalidInputError(
+            "motion_signal: in landmarks the outer eye corners (points 33 and 263) coincide, so movement cannot be "
+            "measured in eye distances; these are not face landmarks (all zeros?): pass each frame's 478 mesh "
+            "points in pixels."
+        )
     watched = points if eyes else points[:, _spotting_points()]
     reference = watched.mean(axis=0)
     watched = np.stack([_similarity_align(p, reference) for p in watched])
@@ -849,6 +858,10 @@ def spot(signal, k: int = 6, p: float | None = 0.5, floor: float = 0.0, edge: fl
     from scipy.signal import find_peaks
 
     k = _count(k, "k")
+    floor = number(floor, "spot: floor (the least threshold)", 0.0)
+    edge = number(edge, "spot: edge (a fraction of the peak)", 0.0, 1.0)
+    if p is not None:
+        p = number(p, "spot: p (None, or a fraction between the mean and the peak)", 0.0, 1.0)
     threshold = floor if p is None else max(s.mean() + p * (s.max() - s.mean()), floor)
     if threshold <= 0 and s.max() <= 0:
         return []
@@ -944,9 +957,19 @@ def magnify(frames, fps: float, alpha: float = 10.0, band: tuple[float, float] =
     clip = np.asarray(frames)
     if clip.ndim not in (3, 4) or clip.dtype != np.uint8 or len(clip) < 4:
         raise InvalidInputError(f"magnify: frames must be a uint8 clip (T, H, W[, 3]) of at least 4 frames, got {clip.dtype} {clip.shape}.")
-    low, high = band
-    if not 0 <= low < high:
+    fps = positive(fps, "magnify: fps (the clip's frame rate)")
+    alpha = number(alpha, "magnify: alpha (the magnification factor)", 0.0)
+    try:
+        low, high = (float(v) for v in band)
+    except (TypeError, ValueError):
+        low = high = float("nan")
+    if not 0 <= low < high < float("inf"):
         raise InvalidInputError(f"magnify: band must be (low, high) Hz with 0 <= low < high, got {band!r}.")
+    if low >= fps / 2:
+        raise InvalidInputError(
+            f"magnify: band starts at {low:g} Hz, at or above {fps / 2:g} Hz, the highest frequency a clip at "
+            f"fps={fps:g} can show, so nothing would be magnified: lower the band or give the clip's real fps."
+        )
     small = []
     for frame in clip.astype(np.float32):
         for _ in range(_count(levels, "levels", 0)):

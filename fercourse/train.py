@@ -25,6 +25,7 @@ from pathlib import Path
 import numpy as np
 
 from fercourse import _env
+from fercourse.checks import pixel_values
 from fercourse.errors import InvalidInputError
 
 __all__ = [
@@ -56,14 +57,22 @@ def device():
 
 
 def as_tensor(images):
-    """``(N, 1, S, S)`` float32 tensor in [0, 1] from ``(N, S, S)`` ``uint8``/float or ``(N, 1, S, S)``."""
+    """``(N, 1, S, S)`` float32 tensor in [0, 1] from ``(N, S, S)`` ``uint8``/float or ``(N, 1, S, S)``.
+
+    Float images must lie in [0, 1] (a float image in [0, 255], a negative value or a
+    NaN raises :class:`InvalidInputError` instead of training on it); other integer
+    arrays with values 0..255 count as grey levels, like ``uint8``.
+    """
     torch = _torch()
     if isinstance(images, torch.Tensor):
+        if images.is_floating_point():
+            pixel_values(images.detach().cpu().numpy(), "images")
         x = images.float()
     else:
         array = np.asarray(images)
         if not (np.issubdtype(array.dtype, np.number) or array.dtype == bool) or array.size == 0:
             raise InvalidInputError(f"images must be a non-empty numeric array, got {array.dtype} of shape {array.shape}.")
+        array = pixel_values(array, "images")
         x = torch.from_numpy(np.ascontiguousarray(array))
         x = x.float() / 255.0 if array.dtype == np.uint8 else x.float()
     if x.ndim == 3:
@@ -168,16 +177,64 @@ def save_checkpoint(model, path) -> Path:
     return path
 
 
+def _damaged_member(path: Path) -> str | None:
+    """The first member of the checkpoint (a zip archive, as ``torch.save`` writes) whose CRC-32 fails.
+
+    PyTorch's own reader does not check them, so a flipped byte would load as a changed weight.
+    Raises :class:`InvalidInputError` when the file is no zip archive at all.
+    """
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(path) as archive:
+            return archive.testzip()
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError, RuntimeError, NotImplementedError) as error:
+        raise InvalidInputError(
+            f"load_checkpoint: {path} is not a course checkpoint ({type(error).__name__}: {error}); save_checkpoint "
+            "writes PyTorch's zip format. Train the model again, or check the path."
+        ) from None
+
+
 def load_checkpoint(model, path):
-    """Load weights saved by :func:`save_checkpoint` (tensors only: ``weights_only=True``)."""
+    """Load weights saved by :func:`save_checkpoint` (tensors only: ``weights_only=True``).
+
+    The file's checksums are verified first (a damaged byte would otherwise load as a
+    changed weight), and a file that holds anything but tensors is refused: it is not
+    a course checkpoint, and loading it unsafely could run code hidden in it.
+    """
+    import pickle
+
     torch = _torch()
     path = Path(path)
     if not path.is_file():
         raise InvalidInputError(f"load_checkpoint: {path} does not exist; train the model first or check the path.")
+    damaged = _damaged_member(path)
+    if damaged is not None:
+        raise InvalidInputError(
+            f"load_checkpoint: {path} is damaged: the checksum of its part {damaged!r} does not match, so some "
+            "weights changed after it was written (a disk or copy error). Copy it again or train the model again."
+        )
     try:
         state = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as error:  # noqa: BLE001 - torch raises many kinds for a file it cannot read
+        if isinstance(error, pickle.UnpicklingError) or "weights_only" in str(error):
+            raise InvalidInputError(
+                f"load_checkpoint: {path} is not a course checkpoint: it holds objects other than tensors. Do not "
+                "load it with weights_only=False: that would run whatever code it carries. Use a file written by "
+                "save_checkpoint, or train the model again."
+            ) from None
+        raise InvalidInputError(
+            f"load_checkpoint: {path} cannot be read as a course checkpoint ({type(error).__name__}: {error}); "
+            "use a file written by save_checkpoint, or train the model again."
+        ) from None
+    if not isinstance(state, dict):
+        raise InvalidInputError(
+            f"load_checkpoint: {path} holds a {type(state).__name__}, not the dict of tensors save_checkpoint "
+            "writes; it is not a course checkpoint."
+        )
+    try:
         model.load_state_dict(state)
-    except (RuntimeError, KeyError, EOFError) as error:
+    except (RuntimeError, KeyError, TypeError) as error:
         raise InvalidInputError(f"load_checkpoint: {path} does not hold weights for {type(model).__name__}: {error}") from None
     return model
 
@@ -282,6 +339,14 @@ def fit(model, train, val, epochs: int = 10, batch_size: int = 64, lr: float = 2
                 if waited >= patience:
                     break
     bar.close()
+    if best_epoch == 0:
+        if scratch is not None:
+            scratch.cleanup()
+        raise InvalidInputError(
+            f"fit: the validation loss was never a finite number ({history['val_loss'][:3]} ...), so no weights "
+            f"were worth keeping: the training diverged. Lower the learning rate (lr={lr}) and check that the "
+            "inputs hold no extreme values."
+        )
     load_checkpoint(model, checkpoint)
     model.to(run_on)
     history.update(best_epoch=best_epoch, seconds=time.perf_counter() - start,

@@ -6,6 +6,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.collections import LineCollection
 
+from fercourse.checks import pixel_values
 from fercourse.errors import InvalidInputError
 
 __all__ = ["show_image", "show_mesh", "plot_probabilities", "sample_grid", "class_counts", "filmstrip", "timeline"]
@@ -21,8 +22,10 @@ def show_image(image, ax=None, title: str | None = None, figsize=(5, 5)):
     """Show an image without axes ticks; grey images are drawn in grey."""
     from fercourse.face import as_rgb
 
-    ax = _axes(ax, figsize)
     array = np.asarray(image)
+    if array.ndim == 2:
+        array = pixel_values(array, "image")  # uint8 0..255 or floats in [0, 1]: the grey scale is drawn to match
+    ax = _axes(ax, figsize)
     if array.ndim == 2:
         ax.imshow(array, cmap="gray", vmin=0, vmax=255 if array.dtype == np.uint8 else 1)
     else:

@@ -312,8 +312,30 @@ def compare_flat(ref: Mapping[str, list], test: Mapping[str, list], tol: Toleran
 _EXECUTED = pytest.StashKey[list]()
 
 
+_PROPERTY = "nbval_tolerance"  # a cell's tolerance travels in its report (also from pytest-xdist workers)
+
+
 def _executed(config) -> list[tuple[str, Tolerance]]:
     return config.stash.setdefault(_EXECUTED, [])
+
+
+class _ToleranceReports:
+    """Collects, in the process that prints the summary, the tolerances of the cells that ran."""
+
+    def __init__(self, config):
+        self.config = config
+
+    def pytest_runtest_logreport(self, report):
+        if report.when != "call":
+            return
+        for name, value in report.user_properties:
+            if name == _PROPERTY:
+                where, tol_abs, tol_rel, reason = value
+                _executed(self.config).append((where, Tolerance(tol_abs, tol_rel, reason)))
+
+
+def pytest_configure(config):
+    config.pluginmanager.register(_ToleranceReports(config), "nbval-tolerance-reports")
 
 
 def _cell_index(item) -> int:
@@ -354,7 +376,8 @@ def _tolerant_class():
         def runtest(self):
             if self.tolerance_error is None:
                 if not self.options["skip"]:
-                    _executed(self.config).append((_cell_id(self), self.tolerance))
+                    tol = self.tolerance
+                    self.user_properties.append((_PROPERTY, (_cell_id(self), tol.abs, tol.rel, tol.reason)))
                 return super().runtest()
             # Run the cell anyway, so the kernel's state stays what later cells expect.
             outcome = ""

@@ -41,6 +41,21 @@ def toc_files() -> list[str]:
     return found
 
 
+# The first code cell of every notebook: installs the library where it is missing (Colab, a fresh kernel).
+# Colab keeps its own PyTorch and TensorFlow; its OpenCV builds are removed first, because two
+# packages that both provide cv2 overwrite each other's files, and the library's dependency
+# (opencv-contrib-python) is then installed cleanly. tools/colab_like.py runs it in a Colab-like environment.
+PACKAGE_SOURCE = "fercourse @ git+https://github.com/fercourse/fercourse"
+SETUP_CELL = f"""\
+# Setup: installs the course's library when it is missing (for example on Colab).
+try:
+    import fercourse
+except ImportError:
+    %pip uninstall --quiet --yes opencv-python opencv-python-headless opencv-contrib-python opencv-contrib-python-headless
+    %pip install --quiet "{PACKAGE_SOURCE}"
+    import fercourse"""
+
+
 def book_notebooks() -> list[Path]:
     return sorted(p for p in BOOK.rglob("*.ipynb") if ".ipynb_checkpoints" not in p.parts)
 

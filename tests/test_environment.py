@@ -1,8 +1,10 @@
 """The pinned stack: versions, one cv2, TensorFlow set up for tf.keras, quiet start-up."""
 
+import re
 import subprocess
 import sys
 from importlib import metadata
+from pathlib import Path
 
 import pytest
 
@@ -13,11 +15,38 @@ def run_python(code: str) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=300)
 
 
-def test_torch_is_the_pinned_cpu_build():
+REQUIREMENTS = Path(__file__).resolve().parents[1] / "requirements.txt"
+SUPPORTED_PYTHONS = ("3.11", "3.12", "3.13")
+
+
+def pinned(name: str) -> str:
+    """The version that requirements.txt pins for ``name``."""
+    for line in REQUIREMENTS.read_text().splitlines():
+        found = re.fullmatch(rf"{re.escape(name)}==(\S+)", line.strip(), flags=re.IGNORECASE)
+        if found:
+            return found.group(1)
+    raise AssertionError(f"{name} is not pinned in requirements.txt")
+
+
+def cuda_packages() -> list[str]:
+    names = {dist.metadata["Name"].lower() for dist in metadata.distributions()}
+    return sorted(n for n in names if n.startswith(("nvidia-", "triton")))
+
+
+def test_torch_is_the_pinned_release_and_its_build_is_consistent():
     import torch
 
-    assert torch.__version__ == "2.13.0+cpu"
-    assert not torch.version.cuda
+    release, _, build = torch.__version__.partition("+")
+    assert release == pinned("torch")
+    if build == "cpu" or not torch.version.cuda:  # the CPU build (this project's machines, PyTorch's CPU index)
+        assert not torch.version.cuda
+        assert not cuda_packages(), "a CPU build of torch needs none of the CUDA packages"
+    else:  # PyPI's default build on Linux: CUDA libraries come as nvidia-* packages
+        assert cuda_packages()
+
+
+def test_python_is_a_supported_version():
+    assert f"{sys.version_info.major}.{sys.version_info.minor}" in SUPPORTED_PYTHONS
 
 
 def test_exactly_one_distribution_provides_cv2():
@@ -29,11 +58,6 @@ def test_exactly_one_distribution_provides_cv2():
     assert providers == ["opencv-contrib-python"]
 
 
-def test_no_cuda_packages_installed():
-    names = {dist.metadata["Name"].lower() for dist in metadata.distributions()}
-    assert not sorted(n for n in names if n.startswith(("nvidia-", "triton")))
-
-
 def test_whole_stack_imports_together_with_legacy_keras():
     result = run_python(
         "import fercourse, tensorflow as tf, tf_keras, spektral, foolbox, mediapipe, cv2, torch\n"
@@ -41,7 +65,9 @@ def test_whole_stack_imports_together_with_legacy_keras():
         "print(tf.keras.Model.__module__.split('.')[0], tf.__version__, spektral.__version__, foolbox.__version__, cv2.__version__)"
     )
     assert result.returncode == 0, result.stderr
-    assert result.stdout.split() == ["tf_keras", "2.21.0", "1.3.1", "3.3.4", "4.14.0"]
+    expected = [pinned(name) for name in ("tensorflow", "spektral", "foolbox", "opencv-contrib-python")]
+    expected[-1] = ".".join(expected[-1].split(".")[:3])  # cv2 reports 4.14.0 for the wheel 4.14.0.94
+    assert result.stdout.split() == ["tf_keras", *expected]
 
 
 def test_tensorflow_imported_first_and_keras3_used_gives_clear_error():
@@ -74,10 +100,10 @@ def test_show_versions_reports_the_pins():
     import fercourse
 
     versions = fercourse.show_versions()
-    assert versions["torch"] == "2.13.0+cpu"
-    assert versions["tensorflow"] == "2.21.0"
-    assert versions["mediapipe"] == "1.2.2"
-    assert versions["python"].startswith("3.11")
+    assert versions["torch"].partition("+")[0] == pinned("torch")
+    assert versions["tensorflow"] == pinned("tensorflow")
+    assert versions["mediapipe"] == pinned("mediapipe")
+    assert versions["python"].rpartition(".")[0] in SUPPORTED_PYTHONS
 
 
 @pytest.mark.parametrize("name", ["nothing_here", "_env_x"])

@@ -260,3 +260,13 @@ def test_a_notebook_cannot_carry_a_tolerance(pytester, monkeypatch):
     res = _run(pytester, monkeypatch)
     res.assert_outcomes(passed=1, failed=1)
     res.stdout.fnmatch_lines(["*whole*Cell 0 FAILED*", "*the notebook's own metadata carries*"])
+
+
+def test_summary_counts_cells_run_in_parallel_workers(pytester, monkeypatch):
+    # With pytest-xdist the cells run in worker processes; the summary is printed by the controller.
+    for name in ("first", "second"):
+        nb = new_notebook(cells=[_code('print("0.51")', [stdout("0.5\n")], abs=0.02, reason="BLAS order")])
+        nbformat.write(nb, pytester.path / f"{name}.ipynb")
+    res = _run(pytester, monkeypatch, "-n", "2", "--dist", "loadfile")
+    res.assert_outcomes(passed=2)
+    res.stdout.fnmatch_lines(["nbval tolerance: 2 executed cell(s) carried a tolerance; widest abs 0.02 at *"])

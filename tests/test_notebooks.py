@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from notebook_policy import BOOK, ROOT, book_notebooks, problems, toc_files
+from notebook_policy import BOOK, ROOT, SETUP_CELL, book_notebooks, problems, toc_files
 
 NOTEBOOKS = book_notebooks()
 REPO = "fercourse/fercourse"
@@ -37,7 +37,7 @@ def test_chapter_structure(path):
     assert first.startswith("# "), "a chapter opens with its title"
     assert f"colab.research.google.com/github/{REPO}/blob/main/{path.relative_to(ROOT).as_posix()}" in first
     assert "Learning objectives" in first
-    assert "except ImportError" in "".join(cells[1]["source"]), "the second cell installs the package when missing"
+    assert "".join(cells[1]["source"]) == SETUP_CELL, "the second cell installs the package when missing, as everywhere"
     markdown = "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "markdown")
     assert "## Summary" in markdown and "## Exercises" in markdown
     assert markdown.count("{exercise}") == markdown.count("{solution-start}") >= 1

@@ -70,7 +70,7 @@ def run_one(notebook: Path, variation: str, python: str, timeout: int) -> tuple[
     """``pytest --nbval`` on one notebook under one variation: (passed, seconds, last lines of output)."""
     env = dict(os.environ)
     env.update(VARIATIONS[variation][0])
-    command = [python, "-m", "pytest", "--nbval", "-q", "-p", "no:cacheprovider", "--color=no",
+    command = [python, "-m", "pytest", "--nbval", "-q", "-n", "0", "-p", "no:cacheprovider", "--color=no",
                str(notebook.relative_to(ROOT))]
     start = time.perf_counter()
     try:

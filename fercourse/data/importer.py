@@ -10,29 +10,47 @@ or from Python, ``import_dataset("fer2013", "fer2013.tar.gz")``.  The importer
 1. refuses at once if the destination (``data_dir()/<dataset>``, or ``--into``) already
    holds files: it never overwrites or deletes anything of yours;
 2. checks every member of an archive before writing anything: a member whose path
-   would land outside the destination (``../x``, ``/etc/x``, a link pointing out of it)
-   stops the import;
-3. extracts (or copies) into a temporary folder beside the destination, finds the
-   dataset's top folder inside it, checks fixed files (size, header, SHA-256) and
-   loads the whole dataset with its loader, which validates every file;
-4. only then moves the dataset into place in one rename, and prints a summary:
+   would land outside the destination (``../x``, ``/etc/x``), any link (symbolic or
+   hard: datasets need none), any device, pipe or other special file, and any archive
+   that would expand beyond the size limits (a "zip bomb") stops the import;
+3. extracts the archive itself, member by member, into a temporary folder beside the
+   destination (each file created new, never through an existing path; Python's own
+   ``tarfile`` filter is not relied on), or copies a folder there; then walks the
+   staged tree and refuses anything that is not a plain file or folder;
+4. finds the dataset's top folder, checks fixed files (size, header, SHA-256) and
+   loads the whole dataset with its loader, which validates every file; for clip
+   datasets every frame of every clip is decoded now;
+5. only then moves the dataset into place in one rename, and prints a summary:
    samples per label, subjects, what was left out, the SHA-256 of fixed files.
 
-If anything fails, the temporary folder is removed and your download is untouched.
+If anything fails, the temporary folder is removed and your download is untouched.  A
+temporary folder left by an import that was killed (``.<dataset>-import-*``, hidden) is
+removed by the next import into the same place.
+
+Limits (see :data:`DEFAULT_LIMITS`): 64 GiB expanded in all, 8 GiB per file, and no
+file or archive may expand more than 100 times beyond its compressed size (past its
+first MiB).  Real datasets stay far below: FER2013's CSV is 0.3 GB and compresses about
+3 times, CASME II and SAMM are a few GB of JPEG frames that hardly compress.  Raise a
+limit with ``--max-total-size``, ``--max-file-size`` or ``--max-ratio`` (or the
+keywords of :func:`import_dataset`).
 """
 
 from __future__ import annotations
 
 import argparse
-import csv
+import contextlib
+import gzip
+import lzma
 import os
 import posixpath
 import re
 import shutil
+import signal
 import stat
 import sys
 import tarfile
 import tempfile
+import time
 import warnings
 import zipfile
 import zlib
@@ -41,10 +59,10 @@ from pathlib import Path
 
 from fercourse import config
 from fercourse.assets import _sha256
-from fercourse.data.loaders import LOADERS
+from fercourse.data.loaders import LOADERS, csv_rows, load_ckplus
 from fercourse.errors import DatasetError, FERCourseError, InvalidInputError
 
-__all__ = ["KnownFile", "KNOWN_FILES", "LAYOUTS", "ImportReport", "import_dataset", "main"]
+__all__ = ["KnownFile", "KNOWN_FILES", "LAYOUTS", "Limits", "DEFAULT_LIMITS", "ImportReport", "import_dataset", "main"]
 
 
 @dataclass(frozen=True)
@@ -133,6 +151,110 @@ class ImportReport:
         return "\n".join(lines)
 
 
+# ------------------------------------------------------------------- limits
+
+_UNITS = {"": 1, "B": 1, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40}
+
+
+@dataclass(frozen=True)
+class Limits:
+    """How far an archive may expand: bytes in all, bytes per file, and times its compressed size.
+
+    The ratio counts only past the first :attr:`RATIO_SLACK` bytes of a file or an
+    archive, so a small, very repetitive file (a CSV of zeros) is no bomb.
+    """
+
+    total: int = 64 << 30
+    file: int = 8 << 30
+    ratio: float = 100.0
+
+    RATIO_SLACK = 1 << 20
+
+
+#: The importer's limits unless raised: 64 GiB in all, 8 GiB per file, 100 times the compressed size.
+DEFAULT_LIMITS = Limits()
+
+
+def _human(size: float) -> str:
+    for unit in ("bytes", "KiB", "MiB", "GiB", "TiB"):
+        if size < 1024 or unit == "TiB":
+            return f"{size:.0f} {unit}" if unit == "bytes" else f"{size:.1f} {unit}"
+        size /= 1024
+
+
+def _size(value, option: str) -> int:
+    """Bytes from an int or a text such as ``"500M"`` or ``"64G"`` (K, M, G, T are powers of 1024)."""
+    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([KMGT]?)(?:I?B)?\s*", str(value), flags=re.IGNORECASE)
+    if isinstance(value, bool) or match is None or float(match.group(1)) * _UNITS[match.group(2).upper()] < 1:
+        raise InvalidInputError(f"{option} must be a size in bytes such as 500M, 64G or 1000000, got {value!r}.")
+    return int(float(match.group(1)) * _UNITS[match.group(2).upper()])
+
+
+def _limits(total, file, ratio) -> Limits:
+    try:
+        times = float(ratio)
+    except (TypeError, ValueError):
+        times = float("nan")
+    if isinstance(ratio, bool) or not 1.0 <= times < float("inf"):
+        raise InvalidInputError(f"max_ratio (--max-ratio) must be a number of at least 1, got {ratio!r}.")
+    return Limits(_size(total, "max_total_size (--max-total-size)"), _size(file, "max_file_size (--max-file-size)"), times)
+
+
+def _too_large(archive: Path, what: str, size: int, limit: int, flag: str, keyword: str):
+    suggested = f"{-(-2 * size // (1 << 30))}G" if size >= 1 << 29 else f"{-(-2 * size // (1 << 20))}M"
+    raise DatasetError(
+        f"{archive}: {what} would expand to {_human(size)}, more than the limit of {_human(limit)}. A crafted archive "
+        "(a 'zip bomb') does this to fill the disk; nothing was placed. If the dataset really is that large, raise "
+        f"the limit: {flag} {suggested} on the command line, or import_dataset(..., {keyword}=...)."
+    )
+
+
+class _Budget:
+    """The limits applied to an archive's members: declared sizes first, then the bytes really written."""
+
+    def __init__(self, archive: Path, limits: Limits):
+        self.archive, self.limits, self.total = archive, limits, 0
+        self.archive_size = max(archive.stat().st_size, 1)
+
+    def _ratio(self, what: str, expanded: int, compressed: int):
+        if expanded > self.limits.ratio * compressed + Limits.RATIO_SLACK:
+            raise DatasetError(
+                f"{self.archive}: {what} would expand {expanded / max(compressed, 1):,.0f} times (from "
+                f"{_human(compressed)} to {_human(expanded)}), more than the limit of {self.limits.ratio:g} times. A "
+                "crafted archive (a 'zip bomb') does this to fill the disk; nothing was placed. Real datasets "
+                "compress a few times at most; if this one is different, raise the limit: --max-ratio "
+                f"{2 * expanded / max(compressed, 1):.0f} on the command line, or import_dataset(..., max_ratio=...)."
+            )
+
+    def member(self, name: str, size: int, compressed: int | None = None):
+        """Count one member's declared size (``compressed``: its own compressed size, when known)."""
+        if size > self.limits.file:
+            _too_large(self.archive, f"the member {name!r}", size, self.limits.file, "--max-file-size", "max_file_size")
+        if compressed is not None:
+            self._ratio(f"the member {name!r}", size, compressed)
+        self.total += size
+        if self.total > self.limits.total:
+            _too_large(self.archive, "its content", self.total, self.limits.total, "--max-total-size", "max_total_size")
+        self._ratio("the archive", self.total, self.archive_size)
+
+    def written(self, name: str, size: int, total: int):
+        """Check the bytes really written so far (a header may lie about a member's size)."""
+        if size > self.limits.file:
+            _too_large(self.archive, f"the member {name!r}", size, self.limits.file, "--max-file-size", "max_file_size")
+        if total > self.limits.total:
+            _too_large(self.archive, "its content", total, self.limits.total, "--max-total-size", "max_total_size")
+        self._ratio("the archive", total, self.archive_size)
+
+
+def _check_space(folder: Path, needed: int, what: str):
+    free = shutil.disk_usage(folder).free
+    if needed > free:
+        raise DatasetError(
+            f"{what} needs {_human(needed)}, but only {_human(free)} are free on the disk that holds {folder}. "
+            "Free some space, or import into a folder on another disk with --into."
+        )
+
+
 # ------------------------------------------------------------ archive safety
 
 
@@ -152,33 +274,162 @@ def _refuse(archive: Path, member: str, why: str):
     )
 
 
-def _check_zip(archive: Path, handle: zipfile.ZipFile) -> None:
-    members = handle.infolist()
-    for info in members:
-        if _escapes(info.filename):
-            _refuse(archive, info.filename, "has an absolute path or climbs out with '..'")
+def _refuse_kind(archive: Path, member: str, kind: str):
+    raise DatasetError(
+        f"{archive}: the member {member!r} is {kind}. Datasets hold only plain files and folders, and a link or "
+        "special file can lead the extraction outside the dataset folder, so the importer refuses it. Nothing was "
+        "extracted. Use an archive from the dataset's official source (or extract it yourself, check it, replace "
+        "any link by the file it points to, and import the folder)."
+    )
+
+
+_KINDS = {stat.S_IFLNK: "a symbolic link", stat.S_IFCHR: "a character device", stat.S_IFBLK: "a block device",
+          stat.S_IFIFO: "a named pipe (FIFO)", stat.S_IFSOCK: "a socket"}
+
+
+def _check_name(archive: Path, name: str) -> list[str]:
+    """The parts of a member's path inside the extraction folder (refused if it would leave it)."""
+    if _escapes(name) or "\x00" in name:
+        _refuse(archive, name, "has an absolute path or climbs out with '..'")
+    return [part for part in posixpath.normpath(name.replace("\\", "/")).split("/") if part not in ("", ".")]
+
+
+def _zip_members(archive: Path, handle: zipfile.ZipFile, budget: _Budget) -> list[tuple[zipfile.ZipInfo, list[str]]]:
+    """Every member of a zip, checked before anything is written."""
+    members = []
+    for info in handle.infolist():
+        parts = _check_name(archive, info.filename)
         if info.flag_bits & 0x1:
             raise DatasetError(
                 f"{archive} is password-protected ({info.filename}); extract it yourself with the password "
                 "the dataset's owners gave you, then import the extracted folder."
             )
-    for info in members:
-        if stat.S_ISLNK(info.external_attr >> 16):
-            target = handle.read(info).decode("utf-8", "replace")
-            if _escapes(target, posixpath.dirname(info.filename)):
-                _refuse(archive, info.filename, f"is a link to {target!r}")
+        kind = stat.S_IFMT(info.external_attr >> 16)
+        if kind in _KINDS:
+            target = ""
+            if kind == stat.S_IFLNK and info.file_size <= 4096:
+                target = handle.read(info).decode("utf-8", "replace")
+            _refuse_kind(archive, info.filename, _KINDS[kind] + (f" (to {target!r})" if target else ""))
+        if not info.is_dir():
+            budget.member(info.filename, info.file_size, info.compress_size)
+        if parts:
+            members.append((info, parts))
+    return members
 
 
-def _check_tar(archive: Path, members: list[tarfile.TarInfo]) -> None:
-    for member in members:
-        if _escapes(member.name):
-            _refuse(archive, member.name, "has an absolute path or climbs out with '..'")
-        if member.issym() and _escapes(member.linkname, posixpath.dirname(member.name)):
-            _refuse(archive, member.name, f"is a link to {member.linkname!r}")
-        if member.islnk() and _escapes(member.linkname):
-            _refuse(archive, member.name, f"is a hard link to {member.linkname!r}")
-        if member.isdev():
-            _refuse(archive, member.name, "is a device file")
+def _tar_members(archive: Path, handle: tarfile.TarFile, budget: _Budget) -> list[tuple[tarfile.TarInfo, list[str]]]:
+    """Every member of a tar, checked before anything is written (read header by header, so a
+    member too large is refused before its data is decompressed)."""
+    members = []
+    for member in handle:
+        parts = _check_name(archive, member.name)
+        if member.issym():
+            _refuse_kind(archive, member.name, f"a symbolic link (to {member.linkname!r})")
+        if member.islnk():
+            _refuse_kind(archive, member.name, f"a hard link (to {member.linkname!r})")
+        if not (member.isreg() or member.isdir()):
+            kind = {tarfile.CHRTYPE: "a character device", tarfile.BLKTYPE: "a block device",
+                    tarfile.FIFOTYPE: "a named pipe (FIFO)"}.get(member.type, f"a special member (type {member.type!r})")
+            _refuse_kind(archive, member.name, kind)
+        if member.isreg():
+            budget.member(member.name, member.size)
+        if parts:
+            members.append((member, parts))
+    return members
+
+
+def _folder(root: Path, parts: list[str], archive: Path, name: str) -> Path:
+    """``root/parts...`` as plain folders made by the importer: every existing part is checked with
+    ``lstat`` (never followed), missing ones are created."""
+    path = root
+    for part in parts:
+        path = path / part
+        try:
+            info = os.lstat(path)
+        except FileNotFoundError:
+            os.mkdir(path, 0o755)
+            continue
+        if not stat.S_ISDIR(info.st_mode):
+            _refuse(archive, name, f"needs the folder {part!r}, but a file or link of that name came first")
+    return path
+
+
+def _write(source, target: Path, budget: _Budget, name: str) -> int:
+    """Copy the stream ``source`` into the new file ``target``; the bytes are counted against the limits."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0)
+    try:
+        handle = os.open(target, flags, 0o644)
+    except FileExistsError:
+        raise DatasetError(
+            f"{budget.archive}: the member {name!r} appears twice (or as a file and a folder); a download holds "
+            "each file once. It is damaged or crafted: download it again from the dataset's source."
+        ) from None
+    written = 0
+    with os.fdopen(handle, "wb") as out:
+        while chunk := source.read(1 << 20):
+            written += len(chunk)
+            budget.written(name, written, budget.total + written)
+            out.write(chunk)
+    budget.total += written
+    return written
+
+
+def _extract(archive: Path, into: Path, limits: Limits) -> None:
+    """Check every member first, then extract them one by one into ``into``, the importer's own way."""
+    root = os.path.realpath(into)
+    budget = _Budget(archive, limits)
+    try:
+        with contextlib.ExitStack() as stack:
+            if zipfile.is_zipfile(archive):
+                handle = stack.enter_context(zipfile.ZipFile(archive))
+                members = _zip_members(archive, handle, budget)
+                is_dir = lambda m: m.is_dir()  # noqa: E731
+                size, open_member = (lambda m: m.file_size), handle.open
+            else:
+                handle = stack.enter_context(tarfile.open(archive))
+                members = _tar_members(archive, handle, budget)
+                is_dir = lambda m: m.isdir()  # noqa: E731
+                size, open_member = (lambda m: m.size), handle.extractfile
+            declared, budget.total = budget.total, 0
+            _check_space(into, declared, f"Extracting {archive.name}")
+            with _bar(declared, f"extracting {archive.name}") as bar:
+                for member, parts in members:
+                    name = "/".join(parts)
+                    if is_dir(member):
+                        _folder(Path(root), parts, archive, name)
+                        continue
+                    folder = _folder(Path(root), parts[:-1], archive, name)
+                    target = folder / parts[-1]
+                    if os.path.commonpath([os.path.realpath(target), root]) != root:  # never, with no links
+                        _refuse(archive, name, "resolves to a place outside the extraction folder")
+                    with open_member(member) as source:
+                        _write(source, target, budget, name)
+                    bar.update(size(member))
+    except (zipfile.BadZipFile, tarfile.TarError, EOFError, zlib.error, lzma.LZMAError, gzip.BadGzipFile) as error:
+        raise DatasetError(
+            f"{archive} is damaged and cannot be extracted ({type(error).__name__}: {error}); "
+            "the download was probably cut short. Download it again."
+        ) from None
+    except OSError as error:
+        raise DatasetError(
+            f"{archive}: extracting it failed ({type(error).__name__}: {error}); the disk may be full or the archive "
+            "damaged. Free some space or download it again."
+        ) from None
+
+
+def _check_tree(folder: Path, source: Path) -> None:
+    """Walk a staged tree without following anything; refuse all but plain folders and plain files."""
+    for parent, folders, files in os.walk(folder, followlinks=False):
+        for entry in folders + files:
+            path = Path(parent) / entry
+            info = os.lstat(path)
+            shown = path.relative_to(folder).as_posix()
+            if stat.S_ISDIR(info.st_mode):
+                continue
+            if not stat.S_ISREG(info.st_mode):
+                _refuse_kind(source, shown, _KINDS.get(stat.S_IFMT(info.st_mode), "a special file"))
+            if info.st_nlink > 1:
+                _refuse_kind(source, shown, "a hard link (a file with another name elsewhere)")
 
 
 def _bar(total: int, desc: str):
@@ -187,50 +438,62 @@ def _bar(total: int, desc: str):
     return tqdm(total=total, desc=desc, unit="B", unit_scale=True, leave=False)
 
 
-def _extract(archive: Path, into: Path) -> None:
-    """Check every member first, then extract them all into ``into``."""
-    try:
-        if zipfile.is_zipfile(archive):
-            with zipfile.ZipFile(archive) as handle:
-                _check_zip(archive, handle)
-                members = handle.infolist()
-                with _bar(sum(m.file_size for m in members), f"extracting {archive.name}") as bar:
-                    for member in members:
-                        handle.extract(member, into)
-                        bar.update(member.file_size)
-        else:
-            with tarfile.open(archive) as handle:
-                members = handle.getmembers()
-                _check_tar(archive, members)
-                # Python's own "data" filter (3.11.4 and later) repeats the checks above while extracting.
-                safe = {"filter": "data"} if hasattr(tarfile, "data_filter") else {}
-                with _bar(sum(m.size for m in members), f"extracting {archive.name}") as bar:
-                    for member in members:
-                        handle.extract(member, into, **safe)
-                        bar.update(member.size)
-    except (zipfile.BadZipFile, tarfile.TarError, EOFError, zlib.error) as error:
-        raise DatasetError(
-            f"{archive} is damaged and cannot be extracted ({type(error).__name__}: {error}); "
-            "the download was probably cut short. Download it again."
-        ) from None
-
-
 def _copy(source: Path, into: Path) -> None:
-    """Copy a file or folder into ``into`` with a progress bar (the original is not touched)."""
-    files = [source] if source.is_file() else [p for p in source.rglob("*") if p.is_file()]
-    with _bar(sum(f.stat().st_size for f in files), f"copying {source.name}") as bar:
+    """Copy a file or folder into ``into`` with a progress bar (the original is not touched).
 
-        def copy(src, dst):
+    A folder's links and special files are refused before anything is copied: the
+    copy must not pull in files from elsewhere on the disk.
+    """
+    if source.is_file():
+        files = [(source, into / source.name)]
+        folders = []
+    else:
+        files, folders = [], [into / source.name]
+        for parent, subfolders, names in os.walk(source, followlinks=False):
+            for entry in sorted(subfolders + names):
+                path = Path(parent) / entry
+                kind = stat.S_IFMT(os.lstat(path).st_mode)
+                shown = path.relative_to(source).as_posix()
+                if kind == stat.S_IFDIR:
+                    folders.append(into / source.name / shown)
+                elif kind == stat.S_IFREG:
+                    files.append((path, into / source.name / shown))
+                else:
+                    raise DatasetError(
+                        f"{source} holds {_KINDS.get(kind, 'a special file')} {shown}; datasets hold only plain files "
+                        "and folders, and copying a link would pull in a file from elsewhere. Replace the link by "
+                        "the file it points to (or remove it), then import again."
+                    )
+    total = sum(src.stat().st_size for src, _ in files)
+    _check_space(into, total, f"Copying {source.name}")
+    with _bar(total, f"copying {source.name}") as bar:
+        for folder in folders:
+            folder.mkdir(parents=True, exist_ok=True)
+        for src, dst in files:
             shutil.copy2(src, dst)
             bar.update(os.path.getsize(src))
 
-        if source.is_file():
-            copy(source, into / source.name)
-        else:
-            shutil.copytree(source, into / source.name, copy_function=copy)
+
+#: First bytes of the archive formats Python unpacks, and their names.
+_MAGIC = {b"PK\x03\x04": "zip", b"PK\x05\x06": "zip", b"\x1f\x8b": "gzip-compressed", b"BZh": "bzip2-compressed",
+          b"\xfd7zXZ\x00": "xz-compressed"}
+_ARCHIVE_SUFFIXES = (".zip", ".tar", ".tgz", ".tbz", ".tbz2", ".txz", ".gz", ".bz2", ".xz")
 
 
-def _stage(source: Path, into: Path) -> None:
+def _damaged_archive(source: Path) -> tuple[str, str] | None:
+    """``(kind, how we know)`` when ``source`` claims to be an archive (by its first bytes or its name)
+    that Python cannot open, else ``None``."""
+    with source.open("rb") as handle:
+        head = handle.read(8)
+    kind = next((kind for magic, kind in _MAGIC.items() if head.startswith(magic)), None)
+    if kind is not None:
+        return kind, "its first bytes"
+    if source.suffix.lower() in _ARCHIVE_SUFFIXES:
+        return source.suffix.lower().lstrip("."), "its name"
+    return None
+
+
+def _stage(source: Path, into: Path, limits: Limits) -> None:
     if source.is_dir():
         _copy(source, into)
     elif source.suffix.lower() in _UNPACK_FIRST:
@@ -239,9 +502,80 @@ def _stage(source: Path, into: Path) -> None:
             "as 7-Zip, then import the extracted folder."
         )
     elif zipfile.is_zipfile(source) or tarfile.is_tarfile(source):
-        _extract(source, into)
+        _extract(source, into, limits)
+    elif (claim := _damaged_archive(source)) is not None:
+        kind, evidence = claim
+        single = "" if kind in ("zip", "tar") else (
+            " (If it is one compressed file rather than a tar archive, decompress it yourself and import the result.)"
+        )
+        raise DatasetError(
+            f"{source} is a {kind} archive by {evidence}, but it cannot be opened: it is damaged, probably cut short "
+            f"by an interrupted download. Download it again.{single}"
+        )
     else:
         _copy(source, into)
+    _check_tree(into, source)
+
+
+# ------------------------------------------------------ staging folders
+
+_LOCK = ".lock"
+_FRESH_SECONDS = 60.0  # a staging folder younger than this may not have its lock file yet
+
+
+def _lock(handle) -> bool:
+    """Lock an open file for this process without waiting; False if another process holds it."""
+    try:
+        if os.name == "nt":
+            import msvcrt
+
+            msvcrt.locking(handle.fileno(), msvcrt.LK_NBLCK, 1)
+        else:
+            import fcntl
+
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        return False
+    return True
+
+
+def _staging_prefixes() -> tuple[str, ...]:
+    return tuple(f".{key}-import-" for key in LOADERS)
+
+
+def _remove_stale_staging(parent: Path) -> list[str]:
+    """Remove the temporary folders of imports that were killed before they could clean up.
+
+    Each import holds a lock on ``<staging>/.lock`` while it runs (the system releases
+    it when the process dies, however it dies), so a folder whose lock is free is
+    stale; one without a lock file is stale once older than a minute.
+    """
+    removed = []
+    if not parent.is_dir():
+        return removed
+    for folder in sorted(parent.iterdir()):
+        if not folder.name.startswith(_staging_prefixes()):
+            continue
+        try:
+            info = os.lstat(folder)
+        except OSError:
+            continue
+        if not stat.S_ISDIR(info.st_mode):
+            continue
+        lock = folder / _LOCK
+        if os.path.lexists(lock):
+            if not stat.S_ISREG(os.lstat(lock).st_mode):
+                continue
+            with open(lock, "a") as handle:
+                if not _lock(handle):
+                    continue  # an import still running
+        elif time.time() - info.st_mtime < _FRESH_SECONDS:
+            continue
+        size = sum(os.lstat(Path(p) / f).st_size for p, _, names in os.walk(folder) for f in names)
+        shutil.rmtree(folder, ignore_errors=True)
+        removed.append(f"removed {folder.name} ({_human(size)}), left by an import that was stopped before it "
+                       "could clean up")
+    return removed
 
 
 # ----------------------------------------------------------------- the steps
@@ -294,10 +628,9 @@ def _check_known_files(name: str, root: Path, partial: bool) -> dict[str, str]:
             )
         if known.header is None and known.rows is None:
             continue
-        with file.open(newline="", encoding="utf-8-sig") as handle:
-            reader = csv.reader(handle)
-            header = tuple(c.strip() for c in next(reader, []))
-            rows = sum(1 for row in reader if row)
+        with contextlib.closing(csv_rows(file, f"Download {known.name} again")) as lines:
+            header = tuple(c.strip() for c in next(lines, (0, []))[1])
+            rows = sum(1 for _, row in lines if row)
         if known.header and header != known.header:
             raise DatasetError(
                 f"{known.name}, line 1: the header is {','.join(header)!r}, expected {','.join(known.header)!r}; "
@@ -311,12 +644,40 @@ def _check_known_files(name: str, root: Path, partial: bool) -> dict[str, str]:
     return found
 
 
+def _check_clips(dataset, root: Path) -> None:
+    """Decode every frame of every clip now, not at the first ``sample()`` weeks later.
+
+    A frame that does not decode raises the loader's :class:`DatasetError` naming the
+    file; a clip that decodes to another number of frames than its header (a video)
+    or its folder (frames) announces is refused here.
+    """
+    from tqdm.auto import tqdm
+
+    table = dataset.table
+    column = "file" if "file" in table.columns else "folder"
+    for i in tqdm(range(len(dataset)), desc="decoding every clip", unit="clip", leave=False):
+        frames = len(dataset.sample(i))
+        expected = int(table["n_frames"].iloc[i])
+        if frames != expected:
+            announced = "its header announces" if column == "file" else "its folder holds"
+            raise DatasetError(
+                f"{root / table[column].iloc[i]}: {frames} frames decode, but {announced} {expected}. The clip is "
+                "damaged: copy or download it again."
+            )
+
+
 def _check(name: str, root: Path, partial: bool) -> ImportReport:
     """Check fixed files and load the whole dataset; the report's place is ``root``."""
     hashes = _check_known_files(name, root, partial)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", UserWarning)
         dataset = LOADERS[name](root)
+    if dataset.kind == "video":
+        _check_clips(dataset, root)
+    elif name == "ckplus":  # imported as first and last frames, but a learner may read the sequences as clips
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)  # the same left-out items, reported above
+            _check_clips(load_ckplus(root, video=True), root)
     table = dataset.table
     counts = table["label"].value_counts()
     notes = []
@@ -336,25 +697,31 @@ def _check(name: str, root: Path, partial: bool) -> ImportReport:
     )
 
 
-def import_dataset(name: str, source, *, into=None, partial: bool = False) -> ImportReport:
+def import_dataset(name: str, source, *, into=None, partial: bool = False, max_total_size=DEFAULT_LIMITS.total,
+                   max_file_size=DEFAULT_LIMITS.file, max_ratio=DEFAULT_LIMITS.ratio) -> ImportReport:
     """Check the download ``source`` (archive, folder or file) and place it in ``data_dir()/name``.
 
     ``into`` places it elsewhere.  ``partial=True`` accepts fixed files whose row count
-    differs from the published one (a subset made on purpose).  Raises
+    differs from the published one (a subset made on purpose).  ``max_total_size``,
+    ``max_file_size`` (bytes, or text such as ``"100G"``) and ``max_ratio`` raise the
+    limits on what an archive may expand to (:data:`DEFAULT_LIMITS`).  Raises
     :class:`DatasetError` without writing anything into the destination when the
-    destination already holds files, an archive member would escape it, or the
-    dataset does not check out.  If ``source`` already is the destination, the dataset
-    is only checked.
+    destination already holds files, an archive member would escape it or is a link,
+    the archive exceeds a limit or is damaged, or the dataset does not check out.  If
+    ``source`` already is the destination, the dataset is only checked.
     """
     key = str(name).strip().lower()
     if key not in LOADERS:
         raise InvalidInputError(f"Unknown dataset {name!r}; the course can import: {', '.join(LOADERS)}.")
+    limits = _limits(max_total_size, max_file_size, max_ratio)
     source = Path(source).expanduser()
     if not source.exists():
         raise DatasetError(
             f"{source} does not exist; give the downloaded archive (.zip, .tar, .tar.gz), "
             "the folder you extracted it to, or for fer2013 the CSV."
         )
+    if not (source.is_file() or source.is_dir()):
+        raise DatasetError(f"{source} is neither a file nor a folder; give the downloaded archive or a folder.")
     target = Path(into).expanduser() if into is not None else config.data_dir() / key
     if target.exists() and target.resolve() == source.resolve():
         return _check(key, target, partial)
@@ -366,11 +733,14 @@ def import_dataset(name: str, source, *, into=None, partial: bool = False) -> Im
     if source.is_dir() and target.resolve().is_relative_to(source.resolve()):
         raise DatasetError(f"The destination {target} lies inside {source}; import from a folder outside it.")
     target.parent.mkdir(parents=True, exist_ok=True)
+    stale = _remove_stale_staging(target.parent)
     staging = Path(tempfile.mkdtemp(prefix=f".{key}-import-", dir=target.parent))
+    lock = open(staging / _LOCK, "w")  # held while this import runs: a later import sees it is not stale
+    _lock(lock)
     try:
         content = staging / "content"  # made with the usual permissions (mkdtemp's are owner-only)
         content.mkdir()
-        _stage(source, content)
+        _stage(source, content, limits)
         root = _find_root(content, key, source)
         report = _check(key, root, partial)
         report.left_out = _left_out(content, root) + report.left_out
@@ -378,8 +748,10 @@ def import_dataset(name: str, source, *, into=None, partial: bool = False) -> Im
             target.rmdir()  # an empty folder (checked above)
         os.replace(root, target)
     finally:
+        lock.close()
         shutil.rmtree(staging, ignore_errors=True)
     report.place, report.moved = target, True
+    report.notes += stale
     return report
 
 
@@ -407,11 +779,31 @@ def main(argv: list[str] | None = None) -> int:
     command.add_argument(
         "--partial", action="store_true", help="accept a fixed file with fewer or more rows (a subset made on purpose)"
     )
+    command.add_argument(
+        "--max-total-size", metavar="SIZE", default=DEFAULT_LIMITS.total,
+        help="the most an archive may expand to in all (default 64G; K, M, G, T are powers of 1024)",
+    )
+    command.add_argument(
+        "--max-file-size", metavar="SIZE", default=DEFAULT_LIMITS.file, help="the most one file may expand to (default 8G)"
+    )
+    command.add_argument(
+        "--max-ratio", metavar="N", type=float, default=DEFAULT_LIMITS.ratio,
+        help=f"the most a file or archive may expand, in times its compressed size (default {DEFAULT_LIMITS.ratio:g})",
+    )
     args = parser.parse_args(argv)
+    previous = None
+    with contextlib.suppress(ValueError, AttributeError):  # not the main thread, or no SIGTERM: nothing to do
+        # A plain `kill` ends the import like Ctrl-C does, so its temporary folder is removed.
+        previous = signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
     try:
-        report = import_dataset(args.dataset, args.download, into=args.into, partial=args.partial)
+        report = import_dataset(args.dataset, args.download, into=args.into, partial=args.partial,
+                                max_total_size=args.max_total_size, max_file_size=args.max_file_size,
+                                max_ratio=args.max_ratio)
     except FERCourseError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
     print(report)
     return 0

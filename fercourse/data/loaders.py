@@ -35,6 +35,7 @@ warning that says how many and which.
 from __future__ import annotations
 
 import bisect
+import contextlib
 import csv
 import functools
 import re
@@ -45,6 +46,7 @@ import numpy as np
 import pandas as pd
 
 from fercourse import config, emotions
+from fercourse.checks import inside
 from fercourse.data.dataset import Dataset
 from fercourse.errors import DatasetError, InvalidInputError
 
@@ -167,6 +169,40 @@ def _frame_number(file: Path) -> int | None:
     return int(match.group(1)) if match else None
 
 
+def _first_bad_line(path: Path) -> int:
+    """The number of the first line of ``path`` that is not UTF-8 text (1 is the first line)."""
+    number = 0
+    with path.open("rb") as handle:
+        for number, raw in enumerate(handle, start=1):
+            try:
+                raw.decode("utf-8")
+            except UnicodeDecodeError:
+                return number
+    return number
+
+
+def csv_rows(path: Path, what: str):
+    """``(line number, fields)`` of every row of a CSV file, the header included.
+
+    The one CSV reader of the loaders and the importer.  Text that is not UTF-8 and a
+    field longer than the csv module takes (a damaged file, or not a CSV at all) raise
+    :class:`DatasetError` naming the file and line; ``what`` says what to do
+    (``"download fer2013.csv again"``).
+    """
+    with path.open(newline="", encoding="utf-8-sig") as handle:
+        reader = csv.reader(handle)
+        try:
+            for fields in reader:
+                yield reader.line_num, fields
+        except UnicodeDecodeError as error:
+            raise DatasetError(
+                f"{path}, line {_first_bad_line(path)}: bytes that are not UTF-8 text ({error.reason}: "
+                f"{error.object[error.start:error.start + 4]!r}); the file is damaged or not a CSV. {what}."
+            ) from None
+        except csv.Error as error:
+            raise DatasetError(f"{path}, line {reader.line_num}: {error}; the file is damaged or not a CSV. {what}.") from None
+
+
 # ------------------------------------------------------------------- FER2013
 
 
@@ -203,9 +239,8 @@ def load_fer2013_csv(path) -> Dataset:
     if not path.is_file():
         raise DatasetError(f"The FER2013 CSV {path} does not exist; check the path.")
     images, labels, usages, lines = [], [], [], []
-    with path.open(newline="", encoding="utf-8-sig") as handle:
-        reader = csv.reader(handle)
-        header = next(reader, None)
+    with contextlib.closing(csv_rows(path, "Download fer2013.csv again")) as rows:
+        _, header = next(rows, (0, None))
         if header is None:
             raise DatasetError(f"{path} is empty; expected the header line emotion,pixels,Usage and one row a face.")
         columns = [name.strip() for name in header]
@@ -217,8 +252,8 @@ def load_fer2013_csv(path) -> Dataset:
             )
         emotion_at, pixels_at = columns.index("emotion"), columns.index("pixels")
         usage_at = columns.index("Usage") if "Usage" in columns else None
-        for fields in _progress(reader, desc=path.name):
-            where = f"{path}, line {reader.line_num}"
+        for line, fields in _progress(rows, desc=path.name):
+            where = f"{path}, line {line}"
             if not any(field.strip() for field in fields):
                 continue
             if len(fields) != len(columns):
@@ -232,7 +267,7 @@ def load_fer2013_csv(path) -> Dataset:
             if usage_at is not None and usage not in FER2013_USAGE:
                 raise DatasetError(f"{where}: Usage {usage!r} is not one of {', '.join(FER2013_USAGE)}.")
             usages.append(usage)
-            lines.append(reader.line_num)
+            lines.append(line)
     if not images:
         raise DatasetError(f"{path} has a header but no rows; download fer2013.csv again.")
     table = pd.DataFrame(
@@ -512,7 +547,7 @@ def _load_micro(name: str, root, sheet_pattern: str, frame_dirs: tuple[str, ...]
             raise DatasetError(f"{where}: the Subject or Filename cell is empty; fill it in or remove the row.")
         subject = subject_id(value["subject"], where)
         clip = str(value["filename"]).strip()
-        folder = frames_root / subject / clip
+        folder = inside(frames_root / subject / clip, frames_root, f"{where}, column Filename ({clip!r})")
         files = [f for f in folder.glob("*") if f.suffix.lower() in IMAGE_SUFFIXES] if folder.is_dir() else []
         numbered = sorted((n, f) for n, f in ((_frame_number(f), f) for f in files) if n is not None)
         if not numbered:
@@ -672,15 +707,36 @@ def _read_video(file: Path, expected: int) -> np.ndarray:
 
 
 def _subjects_from_csv(file: Path) -> dict[str, str]:
-    table = pd.read_csv(file, dtype=str)
-    table.columns = [c.strip() for c in table.columns]
-    missing = [c for c in ("filename", "subject") if c not in table.columns]
-    if missing:
-        raise DatasetError(
-            f"{file}: lacks the column(s) {', '.join(missing)}; expected a header filename,subject "
-            "and one row a video (its file name, e.g. S01_take2.mp4, and the person's id)."
-        )
-    return dict(zip(table["filename"].str.strip(), table["subject"].str.strip()))
+    """Subject id by video file name from ``subjects.csv`` (columns ``filename,subject``)."""
+    with contextlib.closing(csv_rows(file, "Fix the file: a header filename,subject and one line a video")) as rows:
+        _, header = next(rows, (0, []))
+        columns = [c.strip() for c in header]
+        missing = [c for c in ("filename", "subject") if c not in columns]
+        if missing:
+            raise DatasetError(
+                f"{file}: lacks the column(s) {', '.join(missing)}; expected a header filename,subject "
+                "and one row a video (its file name, e.g. S01_take2.mp4, and the person's id)."
+            )
+        name_at, subject_at = columns.index("filename"), columns.index("subject")
+        subjects, seen = {}, {}
+        for line, fields in rows:
+            if not any(field.strip() for field in fields):
+                continue
+            name = fields[name_at].strip() if name_at < len(fields) else ""
+            subject = fields[subject_at].strip() if subject_at < len(fields) else ""
+            if not name or not subject:
+                empty = "filename" if not name else "subject"
+                raise DatasetError(
+                    f"{file}, line {line}: the {empty} cell is empty; every line names one video and the person in it "
+                    "(S01_take2.mp4,S01): fill it in or remove the line."
+                )
+            if name in seen:
+                raise DatasetError(
+                    f"{file}, lines {seen[name]} and {line}: {name} is listed twice; keep one line per video, with "
+                    "the right subject."
+                )
+            seen[name], subjects[name] = line, subject
+    return subjects
 
 
 def _subject_from_name(file: Path) -> str:
