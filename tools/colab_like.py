@@ -1,7 +1,7 @@
 """Run a chapter's set-up cell and its cells in a Colab-like environment, to check the Colab path.
 
     python tools/colab_like.py                      # Python 3.12, chapter 00
-    python tools/colab_like.py --python python3.13 book/00_first_look.ipynb --keep /tmp/colab-env
+    python tools/colab_like.py --python python3.13 book/00_first_look.ipynb --keep ../colab-env
 
 Colab gives a learner a Python 3.12 kernel with hundreds of packages already installed, at versions
 the course does not pin: its own PyTorch (a CUDA build), TensorFlow with tf-keras, three OpenCV
