@@ -22,7 +22,8 @@ _netguard.install()
 os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (str(NETGUARD), os.environ.get("PYTHONPATH")) if p)
 # Same hash seed in every kernel, so set and dict orders in stored outputs never vary.
 os.environ.setdefault("PYTHONHASHSEED", "0")
-os.environ.pop("FERCOURSE_MODE", None)  # stored outputs are those of the embedded default
+for _name in ("FERCOURSE_MODE", "FERCOURSE_DATA", "FERCOURSE_BUDGET"):
+    os.environ.pop(_name, None)  # stored outputs are those of the embedded data and the small budget
 # Live cells run their recorded fallback source, even when the tests are started from a Jupyter kernel.
 os.environ["FERCOURSE_LIVE"] = "fallback"
 os.environ.pop("JPY_SESSION_NAME", None)
@@ -86,12 +87,15 @@ def pytest_xdist_make_scheduler(config, log):
 
 
 def pytest_collection_modifyitems(config, items):
-    """The longest units first: the training chapters, then the other notebooks, then the unit tests."""
+    """The longest units first: the training chapters, every chapter with real data (one unit,
+    tests/test_real_mode.py), then the other notebooks, then the unit tests."""
 
     def order(item) -> tuple[int, int]:
         name = _unit(item.nodeid)
         if name == "training-chapters":
             return (0, 0)
+        if Path(name).name == "test_real_mode.py":
+            return (0, 1)
         if name.endswith(".ipynb"):  # chapter 08 (which trains too) first, then 04, 03, ...
             number = Path(name).name.split("_", 1)[0]
             return (1, -int(number) if number.isdigit() else 0)

@@ -1,23 +1,35 @@
-"""Course-wide settings: where data lives, which data the chapters use, seeding.
+"""Course-wide settings: where data lives, which data the chapters use, how long they train, seeding.
 
-Two environment variables, read when ``fercourse`` is imported and changeable
-from a notebook with the functions below:
+Environment variables, read when ``fercourse`` is imported and changeable from a
+notebook with the functions below:
 
 ``FERCOURSE_DATA_DIR``
     The folder that holds real datasets (default: ``data/`` in the repository,
     or ``./data`` when the package is installed without the repository).
 
-``FERCOURSE_MODE``
-    The one switch between the course's two ways of running:
+``FERCOURSE_DATA``
+    Which data the chapters use:
 
-    * ``embedded`` (the default, and always in CI): every chapter uses the
-      synthetic face generator and small training budgets, so each notebook runs
-      on a laptop CPU in minutes and prints exactly what the book shows;
-    * ``real``: chapters load the real datasets from the data directory and use
-      the full training budgets (meant for a machine with a GPU).
+    * ``embedded`` (the default, and what the book shows): the synthetic face
+      generator, offline, nothing to download;
+    * ``real``: the datasets you imported into the data directory (FER2013 for the
+      still-image chapters, CASME II and/or SAMM for the temporal chapter).
+
+``FERCOURSE_BUDGET``
+    How much the chapters train:
+
+    * ``small`` (the default): the budgets the book was recorded with, minutes per
+      chapter on a laptop CPU; with real data, a stratified sample of it of the same
+      size, so a real-data run can be checked quickly;
+    * ``full``: all of the data and the long training schedules (meant for a GPU).
+
+``FERCOURSE_MODE``
+    A shorthand for both: ``real`` means real data with the full budget,
+    ``embedded`` synthetic data with the small budget.  ``FERCOURSE_DATA`` and
+    ``FERCOURSE_BUDGET`` override it.
 
 Training cells ask :func:`pick` for their epochs and sample counts, for example
-``EPOCHS = config.pick(embedded=5, real=60)``, so that one setting switches them all.
+``EPOCHS = config.pick(small=5, full=60)``, so that one setting switches them all.
 """
 
 from __future__ import annotations
@@ -34,13 +46,22 @@ from fercourse.errors import InvalidInputError
 
 __all__ = [
     "DATA_DIR_ENV",
+    "DATA_ENV",
+    "BUDGET_ENV",
     "MODE_ENV",
+    "DATA_SOURCES",
+    "BUDGETS",
     "MODES",
     "DEFAULT_SEED",
     "data_dir",
     "set_data_dir",
+    "data_source",
+    "set_data",
+    "budget",
+    "set_budget",
     "mode",
     "set_mode",
+    "describe",
     "use_real_data",
     "pick",
     "seed_everything",
@@ -48,8 +69,13 @@ __all__ = [
 ]
 
 DATA_DIR_ENV = "FERCOURSE_DATA_DIR"
+DATA_ENV = "FERCOURSE_DATA"
+BUDGET_ENV = "FERCOURSE_BUDGET"
 MODE_ENV = "FERCOURSE_MODE"
-MODES = ("embedded", "real")
+DATA_SOURCES = ("embedded", "real")
+BUDGETS = ("small", "full")
+#: FERCOURSE_MODE's values and the (data, budget) pair each stands for.
+MODES = {"embedded": ("embedded", "small"), "real": ("real", "full")}
 DEFAULT_SEED = 0
 
 _PACKAGE_DIR = Path(__file__).resolve().parent
@@ -57,16 +83,32 @@ _REPO_DIR = _PACKAGE_DIR.parent
 
 T = TypeVar("T")
 
+_MEANING = {
+    "embedded": "'embedded' runs every chapter on the built-in synthetic faces (fast, offline)",
+    "real": "'real' uses the datasets you imported into the data directory",
+    "small": "'small' trains with the book's budgets (minutes on a laptop CPU)",
+    "full": "'full' uses all of the data and the long training schedules (meant for a GPU)",
+}
 
-def _check_mode(value: str, source: str) -> str:
+
+def _check(value, choices, source: str) -> str:
     name = str(value).strip().lower()
-    if name not in MODES:
-        raise InvalidInputError(
-            f"{source} is {value!r}, but it must be one of {', '.join(MODES)}: "
-            "'embedded' runs every chapter on the built-in synthetic faces (fast, offline), "
-            "'real' uses the datasets you placed in the data directory."
-        )
+    if name not in choices:
+        meanings = ", ".join(_MEANING.get(c, repr(c)) for c in choices)
+        raise InvalidInputError(f"{source} is {value!r}, but it must be one of {', '.join(choices)}: {meanings}.")
     return name
+
+
+def _from_environment() -> dict[str, str]:
+    data, budget = "embedded", "small"
+    shorthand = os.environ.get(MODE_ENV, "").strip()
+    if shorthand:
+        data, budget = MODES[_check(shorthand, tuple(MODES), f"The environment variable {MODE_ENV}")]
+    if os.environ.get(DATA_ENV, "").strip():
+        data = _check(os.environ[DATA_ENV], DATA_SOURCES, f"The environment variable {DATA_ENV}")
+    if os.environ.get(BUDGET_ENV, "").strip():
+        budget = _check(os.environ[BUDGET_ENV], BUDGETS, f"The environment variable {BUDGET_ENV}")
+    return {"data": data, "budget": budget}
 
 
 def _default_data_dir() -> Path:
@@ -77,7 +119,7 @@ def _default_data_dir() -> Path:
 
 _state = {
     "data_dir": None,
-    "mode": _check_mode(os.environ.get(MODE_ENV, "embedded"), f"The environment variable {MODE_ENV}"),
+    **_from_environment(),
     "seed": None,  # the last seed given to seed_everything; TensorFlow picks it up when first imported
 }
 
@@ -102,25 +144,53 @@ def set_data_dir(path: str | os.PathLike | None) -> Path:
     return data_dir()
 
 
+def data_source() -> str:
+    """``'embedded'`` (synthetic faces) or ``'real'`` (your datasets)."""
+    return _state["data"]
+
+
+def set_data(name: str) -> str:
+    """Switch the data between ``'embedded'`` and ``'real'`` for this process."""
+    _state["data"] = _check(name, DATA_SOURCES, "set_data's argument")
+    return _state["data"]
+
+
+def budget() -> str:
+    """``'small'`` (the book's budgets) or ``'full'`` (all the data, long training)."""
+    return _state["budget"]
+
+
+def set_budget(name: str) -> str:
+    """Switch the training budget between ``'small'`` and ``'full'`` for this process."""
+    _state["budget"] = _check(name, BUDGETS, "set_budget's argument")
+    return _state["budget"]
+
+
 def mode() -> str:
-    """``'embedded'`` (synthetic data, small budgets) or ``'real'`` (your datasets, full budgets)."""
-    return _state["mode"]
+    """The data switch, ``'embedded'`` or ``'real'`` (the budget is :func:`budget`)."""
+    return _state["data"]
 
 
 def set_mode(name: str) -> str:
-    """Switch between ``'embedded'`` and ``'real'`` for this process."""
-    _state["mode"] = _check_mode(name, "set_mode's argument")
-    return _state["mode"]
+    """The shorthand for both switches: ``'real'`` (real data, full budget) or ``'embedded'`` (synthetic, small)."""
+    _state["data"], _state["budget"] = MODES[_check(name, tuple(MODES), "set_mode's argument")]
+    return _state["data"]
+
+
+def describe() -> str:
+    """One line that says which data and which budget this run uses."""
+    what = {"embedded": "synthetic faces", "real": "your datasets from " + data_dir().name + "/"}[data_source()]
+    return f"data: {data_source()} ({what}) | budget: {budget()}"
 
 
 def use_real_data() -> bool:
     """True when chapters should load real datasets instead of synthetic faces."""
-    return _state["mode"] == "real"
+    return _state["data"] == "real"
 
 
-def pick(*, embedded: T, real: T) -> T:
-    """The value for the current mode: ``pick(embedded=5, real=60)`` gives 5 by default."""
-    return real if use_real_data() else embedded
+def pick(*, small: T, full: T) -> T:
+    """The value for the current budget: ``pick(small=5, full=60)`` gives 5 by default."""
+    return full if _state["budget"] == "full" else small
 
 
 def seed_everything(seed: int = DEFAULT_SEED) -> np.random.Generator:

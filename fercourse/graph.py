@@ -425,55 +425,63 @@ def synthetic_meshes(
     val, test = split
     table.insert(2, "split", subject_split(table, val=val, test=test, seed=seed).tolist())
     points = np.stack(meshes).astype(np.float32)
-    return Dataset("synthetic meshes", "image", labels, points, table,
-                   {"landmarks": points, "neutral": np.stack(neutral)[owner].astype(np.float32)})
+    result = Dataset("synthetic meshes", "image", labels, points, table,
+                     {"landmarks": points, "neutral": np.stack(neutral)[owner].astype(np.float32)})
+    sides = table["split"].value_counts()
+    result.description = (
+        f"Synthetic meshes from fercourse.synth: {len(table)} exact 3-D meshes of {len(people)} people, each with "
+        f"their neutral mesh; split by person ({', '.join(f'{sides[s]} {s}' for s in ('train', 'val', 'test') if s in sides)})."
+    )
+    return result
 
 
 def meshes_from_images(dataset, size: int = 192, progress: bool = False):
     """The landmarker's mesh of every image of an image :class:`~fercourse.data.Dataset`.
 
-    Images are scaled to ``size`` pixels (FER2013's 48-pixel faces are too small for
-    the landmarker) and turned to RGB; images without a face are left out (their
-    number is printed).  Returns a Dataset like :func:`synthetic_meshes`'s, without
-    ``extras["neutral"]``, since real datasets do not record each person's neutral face.
+    Images smaller than ``size`` pixels are scaled up first (FER2013's 48-pixel faces are
+    too small for the landmarker; :func:`fercourse.data.chapters.measure_landmarks`);
+    images without a face are left out (their number is printed).  Returns a Dataset
+    like :func:`synthetic_meshes`'s, without ``extras["neutral"]``, since real datasets
+    do not record each person's neutral face.  :func:`mesh_dataset` does the same with a
+    cache in the data directory (:func:`fercourse.data.with_landmarks`).
     """
-    from tqdm.auto import tqdm
-
-    from fercourse import face
     from fercourse.data import Dataset
+    from fercourse.data.chapters import measure_landmarks
 
     if len(dataset) == 0:
         raise InvalidInputError("meshes_from_images: the dataset is empty.")
-    found, meshes = [], []
-    with face.FaceLandmarker(max_faces=1) as landmarker:
-        for i in tqdm(range(len(dataset)), desc="face meshes", disable=not progress):
-            image = face.as_rgb(face.resize(dataset.sample(i), int(size)))
-            result = landmarker.detect(image)
-            if result:
-                found.append(i)
-                meshes.append(result[0].landmarks)
-    if not found:
+    measured = measure_landmarks(dataset, int(size), progress)
+    found = np.flatnonzero(measured["found"])
+    if not len(found):
         raise NoFaceError(f"The landmarker found no face in any of the {len(dataset)} images of {dataset.name!r}.")
     if len(found) < len(dataset):
         print(f"{dataset.name}: no face found in {len(dataset) - len(found)} of {len(dataset)} images; left out.")
-    points = np.stack(meshes).astype(np.float32)
+    points = measured["landmarks"][found].astype(np.float32)
     table = dataset.table.iloc[found].reset_index(drop=True)
     return Dataset(f"{dataset.name} meshes", "image", dataset.labels, points, table, {"landmarks": points})
 
 
-def mesh_dataset(n: int = 1400, seed: int = 0, **options):
+def mesh_dataset(n: int | None = 1400, seed: int = 0, **options):
     """The chapter's meshes: the one switch between synthetic and real.
 
-    In the default ``embedded`` mode, :func:`synthetic_meshes` (``n``, ``seed`` and
-    ``options`` are passed on).  In ``real`` mode (``FERCOURSE_MODE=real``), the
-    landmarker's meshes of the real expression dataset that
-    :func:`fercourse.data.expressions` loads (FER2013), with its own splits.
+    With the embedded data, :func:`synthetic_meshes` (``n``, ``seed`` and ``options``
+    are passed on; ``n=None`` gives 7,000).  With real data, the landmarker's meshes
+    of the faces :func:`fercourse.data.expressions` loads (FER2013, with its own
+    splits; a stratified sample of ``n`` of them with the small budget), measured once
+    and cached by :func:`fercourse.data.with_landmarks`; faces without a detected face
+    are left out.  Real datasets record no neutral face per person, so there is no
+    ``extras["neutral"]`` then.
     """
     if config.use_real_data():
         from fercourse import data
 
-        return meshes_from_images(data.expressions(), progress=True)
-    return synthetic_meshes(n, seed=seed, **options)
+        faces = data.with_landmarks(data.expressions(n, seed=seed))
+        points = np.asarray(faces.extras["landmarks"], dtype=np.float32)
+        meshes = data.Dataset(f"{faces.name} meshes", "image", faces.labels, points, faces.table,
+                              {"landmarks": points})
+        meshes.description = data.describe(faces)
+        return meshes
+    return synthetic_meshes(7000 if n is None else n, seed=seed, **options)
 
 
 class MeshGraphs(spektral.data.Dataset):
@@ -823,15 +831,20 @@ def class_saliency(classifier: MeshClassifier, dataset) -> np.ndarray:
     """Mean node saliency per class, ``(n_classes, 478)``, each row scaled to a maximum of 1.
 
     Row ``k`` averages, over the meshes whose true class is ``k``, the saliency of
-    class ``k``'s score.
+    class ``k``'s score.  A class with no mesh in ``dataset`` (a rare class in a small
+    test split) gets a row of NaN, which :func:`plot_saliency` and
+    :func:`region_saliency` show as such.
     """
     y = dataset.y()
     neutral = _neutral_of(dataset, classifier.own_neutral)
     maps = classifier.saliency(dataset.extras["landmarks"], target=y, neutral=neutral)
     rows = []
+    if not len(y):
+        raise InvalidInputError("class_saliency: the dataset holds no meshes.")
     for k in range(len(classifier.classes)):
         if not np.any(y == k):
-            raise InvalidInputError(f"class_saliency: no mesh of class {classifier.classes[k]!r} in the dataset.")
+            rows.append(np.full(maps.shape[1], np.nan))
+            continue
         mean = maps[y == k].mean(axis=0)
         rows.append(mean / max(mean.max(), 1e-12))
     return np.stack(rows)
@@ -847,6 +860,9 @@ def region_saliency(saliency, classes, top: int = 3) -> pd.DataFrame:
     names = np.array(region_names())
     rows = {}
     for name, share in zip(classes, shares):
+        if np.isnan(share).all():
+            rows[name] = {f"{i + 1}.": "(no mesh of this class)" for i in range(top)}
+            continue
         best = np.argsort(-share)[:top]
         rows[name] = {f"{i + 1}.": f"{names[j]} ({share[j]:.0%})" for i, j in enumerate(best)}
     return pd.DataFrame(rows).T
@@ -872,6 +888,11 @@ def plot_saliency(saliency, titles, columns: int = 4, size: float = 2.4, cmap: s
     for ax in axes.flat[len(maps):]:
         ax.axis("off")
     for ax, values, title in zip(axes.flat, maps, titles):
+        if np.isnan(values).all():
+            ax.text(0.5, 0.5, "no mesh of this class", ha="center", va="center", transform=ax.transAxes, fontsize=8)
+            ax.set_title(title, fontsize=9)
+            ax.axis("off")
+            continue
         ax.tripcolor(mesh, values, shading="gouraud", cmap=cmap, vmin=0.0, vmax=max(values.max(), 1e-12))
         ax.scatter(points[N_MESH_NODES:, 0], points[N_MESH_NODES:, 1], c=values[N_MESH_NODES:], cmap=cmap,
                    vmin=0.0, vmax=max(values.max(), 1e-12), s=6)

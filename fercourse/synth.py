@@ -952,8 +952,19 @@ def faces(
     rows = [row for part in parts for row in part[2]]
     table = pd.DataFrame(rows, columns=["label", "subject", "variant", "yaw", "pitch", "roll", *AU_COLUMNS])
     table.insert(2, "split", _split_column(table["subject"].tolist(), seed, split))
-    return Dataset("synthetic", "image", labels, np.concatenate([p[0] for p in parts]), table,
-                   {"landmarks": np.concatenate([p[1] for p in parts])})
+    faces = Dataset("synthetic", "image", labels, np.concatenate([p[0] for p in parts]), table,
+                    {"landmarks": np.concatenate([p[1] for p in parts])})
+    faces.description = _describe(faces, "faces")
+    return faces
+
+
+def _describe(dataset: Dataset, what: str) -> str:
+    """The sentence :func:`fercourse.data.describe` prints for generated data."""
+    counts = dataset.table["split"].value_counts()
+    sides = ", ".join(f"{counts[s]} {s}" for s in ("train", "val", "test") if s in counts)
+    how = f", split by person ({sides})" if sides else ""
+    return (f"Synthetic {what} from fercourse.synth: {len(dataset)} {what} of "
+            f"{dataset.table['subject'].nunique()} people{how}.")
 
 
 # ---------------------------------------------------------------------- clips
@@ -1116,7 +1127,9 @@ def clips(
         "label", "subject", "fps", "n_frames", "onset", "apex", "offset", "kind", "intensity", "variant", "blinks"])
     table.insert(2, "split", _split_column(table["subject"].tolist(), seed, split))
     extras = {key: np.stack([r[key] for r in results]) for key in ("landmarks", "aus", "eye_closure")}
-    return Dataset("synthetic", "video", labels, [r["video"] for r in results], table, extras)
+    clips = Dataset("synthetic", "video", labels, [r["video"] for r in results], table, extras)
+    clips.description = _describe(clips, "clips")
+    return clips
 
 
 def au_sliders(aus=(1, 2, 4, 5, 6, 12, 15, 20, 26), who: Identity | None = None, size: int = 200):

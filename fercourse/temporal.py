@@ -43,6 +43,7 @@ from fercourse.errors import DatasetError, InvalidInputError, NoFaceError
 
 __all__ = [
     "extract_frames",
+    "write_video",
     "export_frames",
     "sample_indices",
     "clip_landmarks",
@@ -136,6 +137,36 @@ def extract_frames(path, n: int | None = None, fps: float | None = None, size: i
     if size is not None:
         out = np.stack([face.resize(f, _count(size, "size", 8)) for f in out])
     return out
+
+
+def write_video(frames, path, fps: float = 30.0) -> Path:
+    """Write a clip (``(T, H, W)`` grey or ``(T, H, W, 3)`` RGB ``uint8`` frames) as a Motion-JPEG AVI file.
+
+    Frames of any size and colour work; the file's size is the first frame's.  Returns the path.
+    """
+    import cv2
+
+    from fercourse.checks import image_uint8, positive
+
+    fps = positive(fps, "fps")
+    frames = [image_uint8(frame, f"frame {i}") for i, frame in enumerate(frames)]
+    if not frames:
+        raise InvalidInputError("write_video: the clip has no frames.")
+    height, width = frames[0].shape[:2]
+    if any(f.shape[:2] != (height, width) for f in frames):
+        raise InvalidInputError("write_video: all frames must have the same size.")
+    path = Path(path)
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), fps, (width, height))
+    if not writer.isOpened():
+        raise InvalidInputError(f"write_video: OpenCV cannot write {path}; check that its folder exists.")
+    try:
+        for frame in frames:
+            channels = frame.shape[2] if frame.ndim == 3 else 1
+            code = {1: cv2.COLOR_GRAY2BGR, 3: cv2.COLOR_RGB2BGR, 4: cv2.COLOR_RGBA2BGR}[channels]
+            writer.write(cv2.cvtColor(frame.reshape(frame.shape[:2]) if channels == 1 else frame, code))
+    finally:
+        writer.release()
+    return path
 
 
 def export_frames(dataset, folder, n: int = 16, size: int | None = None, gray: bool = True) -> pd.DataFrame:
@@ -252,7 +283,8 @@ def with_megc_labels(dataset):
 
     if "megc" not in dataset.table.columns:
         table = dataset.table.assign(megc=[emotions.to_megc(label, "fer2013") for label in dataset.table["label"]])
-        dataset = data.Dataset(dataset.name, dataset.kind, dataset.labels, dataset.samples, table, dataset.extras)
+        dataset = data.Dataset(dataset.name, dataset.kind, dataset.labels, dataset.samples, table, dataset.extras,
+                               dataset.description)
     return data.as_megc(dataset)
 
 

@@ -41,6 +41,70 @@ def write_image(path: Path, value: int, size: tuple[int, int] = (4, 4), color: b
     return path
 
 
+# The three forms FER2013 is downloaded in, in miniature.  Row i's pixels are all i % 256, so a
+# test can tell rows apart; labels are uneven, as in the real data.
+
+#: Label codes (FER2013: 0 angry .. 6 neutral) of 64 Training rows: 24 happy, 16 neutral, 8 each of
+#: angry, sad and surprise, so 1/8 of every label is a whole number of rows.
+FER_TRAINING_CODES = [3] * 24 + [6] * 16 + [0] * 8 + [4] * 8 + [5] * 8
+#: 8 PublicTest and 8 PrivateTest rows.
+FER_TEST_CODES = [3, 3, 6, 6, 0, 4, 5, 2]
+
+
+def fer2013_rows() -> list[tuple[int, str, str]]:
+    """80 ``(emotion, pixels, Usage)`` rows: 64 Training, 8 PublicTest, 8 PrivateTest (interleaved, as in the file)."""
+    usages = ["Training"] * len(FER_TRAINING_CODES) + ["PublicTest", "PrivateTest"] * len(FER_TEST_CODES)
+    codes = FER_TRAINING_CODES + [code for code in FER_TEST_CODES for _ in range(2)]
+    return [(code, pixel_text(i % 256), usage) for i, (code, usage) in enumerate(zip(codes, usages))]
+
+
+def write_icml_face_data(path: Path, rows=None) -> Path:
+    """Kaggle's ``icml_face_data.csv``: the header ``emotion, Usage, pixels`` (spaces included)."""
+    rows = fer2013_rows() if rows is None else rows
+    return write_fer2013_csv(path, [(e, u, p) for e, p, u in rows], header="emotion, Usage, pixels")
+
+
+def make_fer2013_competition(root: Path, icml: bool = True, train: bool = True, nested: bool = False) -> Path:
+    """Kaggle's competition download, extracted: ``icml_face_data.csv`` (all rows), ``train.csv``
+    (the Training rows, ``emotion,pixels``), ``test.csv`` (the other rows' pixels, no labels),
+    ``example_submission.csv`` and, with ``nested``, a ``fer2013.tar.gz`` inside."""
+    rows = fer2013_rows()
+    if icml:
+        write_icml_face_data(root / "icml_face_data.csv", rows)
+    if train:
+        write_fer2013_csv(root / "train.csv", [(e, p) for e, p, u in rows if u == "Training"], header="emotion,pixels")
+    write_fer2013_csv(root / "test.csv", [(p,) for _, p, u in rows if u != "Training"], header="pixels")
+    (root / "example_submission.csv").write_text("emotion\n" + "\n".join("0" for _ in range(16)) + "\n")
+    if nested:
+        make_fer2013_tar_gz(root / "fer2013.tar.gz", root.parent / f"{root.name}-inner")
+    return root
+
+
+def make_fer2013_tar_gz(archive: Path, work: Path) -> Path:
+    """The classic ``fer2013.tar.gz``: ``fer2013/fer2013.csv``, ``fer2013/README``, ``fer2013/fer2013.bib``."""
+    folder = work / "fer2013"
+    write_fer2013_csv(folder / "fer2013.csv", fer2013_rows())
+    (folder / "README").write_text("FER2013, ICML 2013 workshop challenge\n")
+    (folder / "fer2013.bib").write_text("@misc{fer2013}\n")
+    archive.parent.mkdir(parents=True, exist_ok=True)
+    return tar_folder(folder, archive, prefix="fer2013")
+
+
+#: Images per label of the Kaggle folder version in miniature: train/ 32 (16 happy, 8 sad, 8 angry), test/ 6.
+FER_FOLDER_COUNTS = {"train": {"happy": 16, "sad": 8, "angry": 8}, "test": {"happy": 2, "sad": 2, "angry": 2}}
+
+
+def make_fer2013_kaggle_folders(root: Path) -> Path:
+    """Kaggle's folder version (``archive.zip`` extracted): ``train/<emotion>/*.png`` and ``test/<emotion>/*.png``."""
+    value = 0
+    for split, counts in FER_FOLDER_COUNTS.items():
+        for label, count in counts.items():
+            for i in range(count):
+                write_image(root / split / label / f"im{i}.png", value % 256, size=(48, 48))
+                value += 1
+    return root
+
+
 def make_fer2013_folders(root: Path) -> Path:
     for split, label, name, value in [
         ("train", "happy", "Training_1.png", 50),

@@ -20,28 +20,67 @@ def restore_state():
     config._state.update(saved)
 
 
-def test_embedded_is_the_default_mode():
-    assert config.mode() == "embedded"
+def test_embedded_data_and_small_budget_are_the_default():
+    assert config.mode() == config.data_source() == "embedded"
+    assert config.budget() == "small"
     assert not config.use_real_data()
-    assert config.pick(embedded=5, real=60) == 5
+    assert config.pick(small=5, full=60) == 5
+    assert config.describe() == "data: embedded (synthetic faces) | budget: small"
 
 
-def test_real_mode_switches_every_budget():
+def test_real_mode_is_real_data_with_the_full_budget():
     config.set_mode("REAL ")
     assert config.use_real_data()
-    assert config.pick(embedded=5, real=60) == 60
+    assert config.budget() == "full"
+    assert config.pick(small=5, full=60) == 60
 
 
-def test_unknown_mode_is_refused_with_the_choices():
+def test_data_and_budget_switch_separately():
+    config.set_data("real")
+    assert config.use_real_data() and config.budget() == "small"
+    assert config.pick(small=5, full=60) == 5
+    config.set_data("embedded")
+    config.set_budget("full")
+    assert not config.use_real_data() and config.pick(small=5, full=60) == 60
+
+
+def test_unknown_values_are_refused_with_the_choices():
     with pytest.raises(InvalidInputError, match="must be one of embedded, real"):
         config.set_mode("fast")
+    with pytest.raises(InvalidInputError, match="must be one of small, full"):
+        config.set_budget("huge")
+    with pytest.raises(InvalidInputError, match="set_data's argument is 'synthetic'"):
+        config.set_data("synthetic")
 
 
-def test_bad_mode_in_the_environment_names_the_variable():
-    env = dict(os.environ, FERCOURSE_MODE="gpu")
-    result = subprocess.run([sys.executable, "-c", "import fercourse"], capture_output=True, text=True, env=env)
+def _settings_in_a_new_process(**variables):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("FERCOURSE_")} | variables
+    code = "from fercourse import config; print(config.data_source(), config.budget())"
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
+
+
+@pytest.mark.parametrize(
+    "variables, expected",
+    [
+        ({}, "embedded small"),
+        ({"FERCOURSE_MODE": "real"}, "real full"),
+        ({"FERCOURSE_DATA": "real"}, "real small"),
+        ({"FERCOURSE_MODE": "real", "FERCOURSE_BUDGET": "small"}, "real small"),
+        ({"FERCOURSE_DATA": "embedded", "FERCOURSE_BUDGET": "full"}, "embedded full"),
+    ],
+)
+def test_environment_variables_set_the_two_switches(variables, expected):
+    result = _settings_in_a_new_process(**variables)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == expected.split()
+
+
+@pytest.mark.parametrize("name, value", [("FERCOURSE_MODE", "gpu"), ("FERCOURSE_DATA", "fer"),
+                                         ("FERCOURSE_BUDGET", "tiny")])
+def test_bad_value_in_the_environment_names_the_variable(name, value):
+    result = _settings_in_a_new_process(**{name: value})
     assert result.returncode != 0
-    assert "FERCOURSE_MODE is 'gpu'" in result.stderr
+    assert f"{name} is {value!r}" in result.stderr
 
 
 def test_data_dir_defaults_to_the_repository_data_folder():

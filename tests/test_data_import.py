@@ -8,8 +8,13 @@ import zipfile
 
 import pytest
 from fixtures_data import (
+    fer2013_rows,
     make_casme2,
     make_ckplus,
+    make_fer2013_competition,
+    make_fer2013_kaggle_folders,
+    make_fer2013_tar_gz,
+    make_jaffe,
     make_video_folders,
     tar_folder,
     tar_with_link,
@@ -47,6 +52,9 @@ def test_fer2013_csv_is_checked_placed_and_summarised(tmp_path, data_dir):
     assert f"fer2013: 3 images checked and placed in {data_dir / 'fer2013'}" in text
     assert f"SHA-256 of fer2013.csv: {digest} (no published checksum" in text
     assert "subjects: none recorded by the dataset" in text
+    assert "  per split: train 1 (official), val 1 (official), test 1 (official)" in text
+    assert "  about: FER2013 (fer2013.csv): 3 faces, official split: 1 train (Training)" in text
+    assert "WARNING" not in text
     assert leftovers(data_dir) == []
 
 
@@ -194,3 +202,139 @@ def test_command_line_error_is_one_clear_line(tmp_path, data_dir, capsys):
     with pytest.raises(SystemExit):
         importer.main(["data", "import", "affectnet", str(csv)])
     assert "invalid choice: 'affectnet'" in capsys.readouterr().err
+
+
+# ------------------------------------------------------------- FER2013's three download forms
+
+
+def no_staging_path(message: str, data_dir) -> None:
+    """An error or summary must never name the import's temporary folder: it is gone when the learner reads it."""
+    assert "-import-" not in message and "/content" not in message, message
+    assert f"{data_dir}/." not in message, message  # no hidden folder beside the datasets either
+
+
+def test_kaggle_competition_zip_with_a_nested_archive(tmp_path, data_dir):
+    source = make_fer2013_competition(tmp_path / "competition", nested=True)
+    archive = zip_folder(source, tmp_path / "challenges-in-representation-learning-facial-expression-recognition"
+                                            "-challenge.zip")
+    report = importer.import_dataset("fer2013", archive, partial=True)
+    placed = data_dir / "fer2013"
+    assert (placed / "icml_face_data.csv").is_file() and (placed / "fer2013.tar.gz").is_file()
+    assert not (placed / "fer2013").exists()  # the archive inside is kept as it is, not extracted
+    assert report.split_counts == {"train": 64, "val": 8, "test": 8}
+    assert report.split_sources == {"train": "official", "val": "official", "test": "official"}
+    text = str(report)
+    assert "  per split: train 64 (official), val 8 (official), test 8 (official)" in text
+    assert "fer2013.tar.gz (an archive inside the download: not extracted)" in text
+    assert "test.csv (the competition's test faces without labels: cannot be used for evaluation)" in text
+    assert "SHA-256 of icml_face_data.csv: " in text and "SHA-256 of train.csv: " in text
+    assert "WARNING" not in text
+    no_staging_path(text, data_dir)
+    assert leftovers(data_dir) == []
+
+
+def test_competition_folder_with_train_csv_alone_warns_about_made_splits(tmp_path, data_dir):
+    source = make_fer2013_competition(tmp_path / "competition", icml=False)
+    report = importer.import_dataset("fer2013", source, partial=True)
+    assert report.split_counts == {"train": 48, "val": 8, "test": 8}
+    text = str(report)
+    assert ("  per split: train 48 (official, less the rows made into val and test), val 8 (made from the training "
+            "rows, not an official split), test 8 (made from the training rows, not an official split)") in text
+    warned = [line for line in text.splitlines() if line.startswith("  WARNING: ")]
+    assert len(warned) == 1 and "has no validation and no test split" in warned[0]
+    assert "These are not FER2013's official PublicTest/PrivateTest splits" in warned[0]
+    assert "left out: Left out 2 item(s) beside train.csv" in text  # test.csv and example_submission.csv
+    assert not any("split" in item and "Made" in item for item in report.left_out)  # split news are warnings
+
+
+def test_kaggle_folder_version_archive_zip(tmp_path, data_dir):
+    archive = zip_folder(make_fer2013_kaggle_folders(tmp_path / "archive"), tmp_path / "archive.zip")
+    report = importer.import_dataset("fer2013", archive)  # no fixed file: no --partial needed
+    assert (data_dir / "fer2013" / "train" / "happy" / "im0.png").is_file()
+    assert report.split_counts == {"train": 28, "val": 4, "test": 6}
+    assert report.split_sources["val"] == "made from the training rows, not an official split"
+    assert report.split_sources["test"] == "official"
+    text = str(report)
+    assert "  WARNING: FER2013 from image folders train/ and test/ has no validation split" in text
+    assert "  about: FER2013 (image folders train/ and test/): 38 faces; official split: 6 test (folder test/)" in text
+
+
+def test_classic_fer2013_tar_gz(tmp_path, data_dir):
+    archive = make_fer2013_tar_gz(tmp_path / "fer2013.tar.gz", tmp_path / "work")
+    report = importer.import_dataset("fer2013", archive, partial=True)
+    assert (data_dir / "fer2013" / "fer2013.csv").is_file() and (data_dir / "fer2013" / "README").is_file()
+    assert report.split_counts == {"train": 64, "val": 8, "test": 8} and "WARNING" not in str(report)
+
+
+def test_summary_warns_when_no_row_has_a_split(tmp_path, data_dir):
+    report = importer.import_dataset("jaffe", make_jaffe(tmp_path / "jaffe"))
+    assert report.split_counts == {"unassigned": 3}
+    assert ("  WARNING: the download defines no train/val/test split: all 3 samples are unassigned; split by subject "
+            "with fercourse.data.subject_split, or use fercourse.data.loso_folds, before training.") in str(report)
+
+
+def test_the_folder_that_used_to_name_a_deleted_temporary_folder(tmp_path, data_dir):
+    """icml_face_data.csv + train.csv + test.csv was refused with '<data>/.fer2013-import-xxxx/content/... holds
+    neither fer2013.csv nor ...', a folder already deleted when the learner read it."""
+    source = make_fer2013_competition(tmp_path / "download")
+    report = importer.import_dataset("fer2013", source, partial=True)
+    assert report.samples == 80 and report.split_counts == {"train": 64, "val": 8, "test": 8}
+    no_staging_path(str(report), data_dir)
+
+
+@pytest.mark.parametrize("form", ["folder", "zip", "file"])
+def test_errors_name_the_download_and_the_member_never_the_temporary_folder(tmp_path, data_dir, form):
+    source = make_fer2013_competition(tmp_path / "download", train=False)
+    write_icml_face_data_damaged(source / "icml_face_data.csv")
+    expected = {
+        "folder": (source, rf"{source}/icml_face_data\.csv, line 5: 100 pixel values, expected 2304"),
+        "zip": (zip_folder(source, tmp_path / "download.zip", prefix="fer/"),
+                rf"download\.zip, member fer/icml_face_data\.csv, line 5: 100 pixel values, expected 2304"),
+        "file": (source / "icml_face_data.csv", rf"{source}/icml_face_data\.csv, line 5: 100 pixel values"),
+    }
+    download, match = expected[form]
+    with pytest.raises(DatasetError, match=match) as caught:
+        importer.import_dataset("fer2013", download, partial=True)
+    assert "download icml_face_data.csv again" in str(caught.value)
+    no_staging_path(str(caught.value), data_dir)
+    assert leftovers(data_dir) == [] and not (data_dir / "fer2013").exists()
+
+
+def write_icml_face_data_damaged(path):
+    from fixtures_data import pixel_text, write_icml_face_data
+
+    rows = fer2013_rows()
+    emotion, _, usage = rows[3]
+    rows[3] = (emotion, pixel_text(9, 100), usage)  # line 5 of the file: header, then rows 0..3
+    return write_icml_face_data(path, rows)
+
+
+def test_unusable_competition_files_name_the_download(tmp_path, data_dir):
+    source = make_fer2013_competition(tmp_path / "download", icml=False, train=False)  # test.csv without labels
+    with pytest.raises(DatasetError, match=rf"^{source} holds neither fer2013\.csv.*Its test\.csv has no labels") as caught:
+        importer.import_dataset("fer2013", source)
+    no_staging_path(str(caught.value), data_dir)
+    archive = zip_folder(source, tmp_path / "download.zip")
+    with pytest.raises(DatasetError, match=r"download\.zip holds neither fer2013\.csv") as caught:
+        importer.import_dataset("fer2013", archive)
+    no_staging_path(str(caught.value), data_dir)
+
+
+def test_a_download_holding_only_an_inner_archive(tmp_path, data_dir):
+    inner = make_fer2013_tar_gz(tmp_path / "pack" / "fer2013.tar.gz", tmp_path / "work")
+    (tmp_path / "pack" / "notes.txt").write_text("see the archive")
+    outer = zip_folder(inner.parent, tmp_path / "outer.zip")
+    with pytest.raises(DatasetError, match=r"outer\.zip does not look like fer2013: expected .*It holds "
+                                           r"fer2013\.tar\.gz, an archive inside the download, which the importer "
+                                           r"does not extract") as caught:
+        importer.import_dataset("fer2013", outer)
+    no_staging_path(str(caught.value), data_dir)
+
+
+def test_a_full_disk_names_the_destination_not_the_temporary_folder(tmp_path, data_dir, monkeypatch):
+    archive = zip_folder(make_fer2013_kaggle_folders(tmp_path / "archive"), tmp_path / "archive.zip")
+    monkeypatch.setattr(importer.shutil, "disk_usage", lambda folder: type("Usage", (), {"free": 10})())
+    with pytest.raises(DatasetError, match=rf"Extracting archive\.zip needs [\d.]+ KiB, but only 10 bytes are free "
+                                           rf"on the disk that holds {data_dir}\. Free some space") as caught:
+        importer.import_dataset("fer2013", archive)
+    assert "-import-" not in str(caught.value)

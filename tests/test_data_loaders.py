@@ -2,11 +2,20 @@
 
 import numpy as np
 import pytest
+import tarfile
+import warnings
+
+import pandas as pd
 from fixtures_data import (
     CASME2_HEADER,
+    FER_FOLDER_COUNTS,
+    fer2013_rows,
     make_casme2,
     make_ckplus,
+    make_fer2013_competition,
     make_fer2013_folders,
+    make_fer2013_kaggle_folders,
+    make_fer2013_tar_gz,
     make_jaffe,
     make_samm,
     make_video_folders,
@@ -19,6 +28,8 @@ from fixtures_data import (
 )
 
 from fercourse import data
+from fercourse.data.dataset import UNKNOWN_SUBJECT
+from fercourse.data.loaders import SplitWarning
 from fercourse.errors import DatasetError, InvalidInputError
 
 # ------------------------------------------------------------------- FER2013
@@ -33,14 +44,180 @@ def test_fer2013_csv_gives_images_labels_and_usage_splits(tmp_path):
     assert ds.y().tolist() == [0, 3, 6]
     assert ds.table["split"].tolist() == ["train", "val", "test"]
     assert ds.table["line"].tolist() == [2, 3, 4]
-    assert set(ds.table["subject"]) == {"unknown"}
+    assert set(ds.table["subject"]) == {UNKNOWN_SUBJECT}
+    assert set(ds.table["split_source"]) == {"official"}
+    assert ds.description == (
+        "FER2013 (fer2013.csv): 3 faces, official split: 1 train (Training), 1 val (PublicTest), 1 test (PrivateTest). "
+        "FER2013 records no subject ids, so the same person may appear in more than one split; the leak check "
+        "cannot apply."
+    )
 
 
 def test_fer2013_header_variants_and_no_usage(tmp_path):
-    rows = [(4, pixel_text(5)), (5, pixel_text(6))]
-    ds = data.load_fer2013_csv(write_fer2013_csv(tmp_path / "train.csv", rows, header="emotion, pixels"))
-    assert ds.table["label"].tolist() == ["sad", "surprise"]
-    assert set(ds.table["split"]) == {"unassigned"}
+    rows = [(4, pixel_text(5)), (5, pixel_text(6)), (3, pixel_text(7))]
+    with pytest.warns(SplitWarning, match=r"faces\.csv, without a Usage column has no validation and no test split "
+                                          r"\(the file has no Usage column\)\. Made val and test of 1 face each"):
+        ds = data.load_fer2013_csv(write_fer2013_csv(tmp_path / "faces.csv", rows, header="emotion, pixels"))
+    assert ds.table["label"].tolist() == ["sad", "surprise", "happy"]
+    assert sorted(ds.table["split"]) == ["test", "train", "val"]  # never all "unassigned"
+    assert set(ds.table["split_source"]) == {"made"}  # the file says nothing about splits
+    assert "these are not FER2013's official PublicTest/PrivateTest splits" in ds.description
+
+
+# The three download forms: expected rows per split and label (see fixtures_data).
+OFFICIAL = {"train": 64, "val": 8, "test": 8}
+
+
+def split_counts(ds):
+    return ds.table["split"].value_counts().to_dict()
+
+
+def test_the_icml_csv_of_the_competition_download_gives_the_official_split(tmp_path):
+    root = make_fer2013_competition(tmp_path / "comp", nested=True)
+    with pytest.warns(UserWarning) as caught:
+        ds = data.load_fer2013(root)
+    assert split_counts(ds) == OFFICIAL and set(ds.table["split_source"]) == {"official"}
+    assert ds.table["usage"].iloc[:2].tolist() == ["Training", "Training"]  # "emotion, Usage, pixels": spaces stripped
+    assert ds.samples[:, 0, 0].tolist() == [i % 256 for i in range(80)]
+    assert ds.description.startswith("FER2013 (icml_face_data.csv): 80 faces, official split: 64 train (Training), "
+                                     "8 val (PublicTest), 8 test (PrivateTest).")
+    left_out = [str(w.message) for w in caught]
+    assert not any(w.category is SplitWarning for w in caught)
+    assert left_out == [
+        "Left out 4 item(s) beside icml_face_data.csv, which holds the labelled faces: example_submission.csv (a "
+        "template for Kaggle submissions, no faces), fer2013.tar.gz (an archive inside the download: not extracted), "
+        "test.csv (the competition's test faces without labels: cannot be used for evaluation), train.csv (the same "
+        "Training rows as icml_face_data.csv)."
+    ]
+    assert not (root / "fer2013").exists()  # the archive inside was not extracted
+
+
+def test_fer2013_csv_is_preferred_to_the_icml_csv(tmp_path):
+    root = make_fer2013_competition(tmp_path / "comp")
+    write_fer2013_csv(root / "fer2013.csv")  # three rows
+    with pytest.warns(UserWarning, match=r"icml_face_data\.csv \(the same rows as fer2013\.csv\)"):
+        assert len(data.load_fer2013(root)) == 3
+
+
+def made_rows(ds, side):
+    return ds.table[ds.table["split"] == side]
+
+
+def test_train_csv_alone_gets_stratified_made_val_and_test_splits(tmp_path):
+    root = make_fer2013_competition(tmp_path / "comp", icml=False, nested=True)
+    with pytest.warns(UserWarning) as caught:
+        ds = data.load_fer2013(root)
+    left_out = [str(w.message) for w in caught if w.category is not SplitWarning]
+    assert len(left_out) == 1 and left_out[0].startswith("Left out 3 item(s) beside train.csv, which holds the labelled")
+    assert ("fer2013.tar.gz (an archive inside the download: not extracted; if it holds fer2013.csv, extract it and "
+            "import that instead, to get FER2013's official split)") in left_out[0]
+    made = [str(w.message) for w in caught if w.category is SplitWarning]
+    assert made == [
+        "FER2013 from train.csv of Kaggle's competition download has no validation and no test split (train.csv holds "
+        "only FER2013's Training rows, and the test.csv that comes with it has no labels, so it cannot be used for "
+        "evaluation). Made val and test of 8 faces each from its rows, stratified by label with seed 0 (12.5% of "
+        "them, as PublicTest is of Training); 48 stay in train. These are not FER2013's official "
+        "PublicTest/PrivateTest splits, so scores on them do not compare with published FER2013 results. The "
+        "table's split_source column marks the rows whose split was made."
+    ]
+    assert split_counts(ds) == {"train": 48, "val": 8, "test": 8}
+    # 1/8 of each label: 24 happy, 16 neutral, 8 angry, 8 sad, 8 surprise
+    for side in ("val", "test"):
+        per_label = made_rows(ds, side)["label"].value_counts().to_dict()
+        assert per_label == {"happy": 3, "neutral": 2, "angry": 1, "sad": 1, "surprise": 1}
+        assert set(made_rows(ds, side)["split_source"]) == {"made"}
+    assert set(made_rows(ds, "train")["split_source"]) == {"official"}
+    assert ds.description == (
+        "FER2013 (train.csv of Kaggle's competition download): 64 faces; made here: 8 val and 8 test from its rows "
+        "(stratified by label, seed 0), leaving 48 train; these are not FER2013's official PublicTest/PrivateTest "
+        "splits. FER2013 records no subject ids, so the same person may appear in more than one split; the leak "
+        "check cannot apply."
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        again = data.load_fer2013(root / "train.csv")
+    assert again.table["split"].tolist() == ds.table["split"].tolist()  # deterministic: seed 0, every time
+
+
+def test_made_splits_follow_the_publictest_share_on_a_full_size_training_set():
+    labels = data.loaders.emotions.FER2013_LABELS
+    counts = [3995, 436, 4097, 7215, 4830, 3171, 4965]  # FER2013's Training rows per label: 28,709 in all
+    training = pd.DataFrame({"label": [label for label, n in zip(labels, counts) for _ in range(n)],
+                             "split": "train", "split_source": "official"})
+    table = training.copy()
+    data.loaders._make_splits(table, ["val"])  # as for the folder version: PublicTest's size exactly
+    assert table["split"].value_counts().to_dict() == {"train": 25_120, "val": 3_589}
+    val = table.loc[table["split"] == "val", "label"].value_counts()
+    for label, n in zip(labels, counts):  # every label gives its share, to within one row
+        assert abs(val[label] - n * 3_589 / 28_709) < 1
+    both = training.copy()
+    data.loaders._make_splits(both, ["val", "test"])  # as for train.csv alone
+    assert both["split"].value_counts().to_dict() == {"train": 21_531, "val": 3_589, "test": 3_589}
+    assert (both.loc[both["split"] != "train", "split_source"] == "made").all()
+
+
+def test_the_kaggle_folder_version_gets_a_made_validation_split(tmp_path):
+    root = make_fer2013_kaggle_folders(tmp_path / "archive")
+    with pytest.warns(SplitWarning, match=r"image folders train/ and test/ has no validation split \(no val/ or "
+                                          r"validation/ folder\)\. Made val of 4 faces from the train folder, "
+                                          r"stratified by label with seed 0"):
+        ds = data.load_fer2013(root)
+    assert split_counts(ds) == {"train": 28, "val": 4, "test": 6}
+    test = made_rows(ds, "test")
+    assert test["file"].str.startswith("test/").all() and set(test["split_source"]) == {"official"}
+    val = made_rows(ds, "val")
+    assert val["file"].str.startswith("train/").all() and set(val["split_source"]) == {"made"}
+    assert val["label"].value_counts().to_dict() == {"happy": 2, "sad": 1, "angry": 1}  # 1/8 of 16, 8, 8
+    assert ds.description.startswith("FER2013 (image folders train/ and test/): 38 faces; official split: 6 test "
+                                     "(folder test/); made here: 4 val from the train folder (stratified by label, "
+                                     "seed 0), leaving 28 train.")
+    assert sum(FER_FOLDER_COUNTS["train"].values()) == 32
+
+
+def test_the_classic_tar_gz_content_loads_with_the_official_split(tmp_path):
+    archive = make_fer2013_tar_gz(tmp_path / "fer2013.tar.gz", tmp_path / "work")
+    with tarfile.open(archive) as handle:
+        assert sorted(handle.getnames()) == ["fer2013", "fer2013/README", "fer2013/fer2013.bib", "fer2013/fer2013.csv"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # README and fer2013.bib are no news
+        ds = data.load_fer2013(tmp_path / "work" / "fer2013")
+    assert split_counts(ds) == OFFICIAL
+
+
+@pytest.mark.parametrize("form", ["csv", "icml", "train.csv", "folders", "no usage"])
+def test_fer2013_is_never_left_all_unassigned(tmp_path, form):
+    root = tmp_path / "fer2013"
+    if form == "csv":
+        write_fer2013_csv(root / "fer2013.csv", fer2013_rows())
+    elif form == "folders":
+        make_fer2013_kaggle_folders(root)
+    elif form == "no usage":
+        write_fer2013_csv(root / "mine.csv", [(e, p) for e, p, _ in fer2013_rows()], header="emotion,pixels")
+    else:
+        make_fer2013_competition(root, icml=form == "icml")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        ds = data.load_fer2013(root)
+    assert set(ds.table["split"]) == {"train", "val", "test"} and ds.description.startswith("FER2013 (")
+
+
+def test_the_unlabelled_test_csv_is_refused_with_what_to_load_instead(tmp_path):
+    root = make_fer2013_competition(tmp_path / "comp", icml=False, train=False)
+    with pytest.raises(DatasetError, match=r"test\.csv, line 1: the header 'pixels' has pixels but no emotion column: "
+                                           r"this is the unlabelled test set.*cannot be used for training or evaluation"
+                                           r"\. Load icml_face_data\.csv or fer2013\.csv"):
+        data.load_fer2013(root / "test.csv")
+    with pytest.raises(DatasetError, match=r"holds neither fer2013\.csv.*it holds example_submission\.csv, test\.csv\. "
+                                           r"Its test\.csv has no labels.*add the icml_face_data\.csv or train\.csv"):
+        data.load_fer2013(root)
+
+
+def test_a_folder_holding_only_an_archive_says_to_extract_it(tmp_path):
+    root = tmp_path / "download"
+    make_fer2013_tar_gz(root / "fer2013.tar.gz", tmp_path / "work")
+    with pytest.raises(DatasetError, match=r"it holds fer2013\.tar\.gz\. It holds fer2013\.tar\.gz, an archive inside "
+                                           r"the download, which is not extracted: extract it"):
+        data.load_fer2013(root)
 
 
 @pytest.mark.parametrize(
@@ -66,8 +243,10 @@ def test_malformed_fer2013_csv_names_the_line_and_the_problem(tmp_path, rows, he
 def test_fer2013_folders_layout(tmp_path):
     root = make_fer2013_folders(tmp_path / "fer2013")
     (root / "train" / "happy" / "Thumbs.db").write_bytes(b"\0")
-    with pytest.warns(UserWarning, match=r"Left out 1 item\(s\) that are not images: train/happy/Thumbs\.db"):
+    with pytest.warns(UserWarning) as caught:
         ds = data.load_fer2013(root)
+    assert [str(w.message) for w in caught][0] == "Left out 1 item(s) that are not images: train/happy/Thumbs.db."
+    assert caught[1].category is SplitWarning  # no val/ folder: one of the two train images became val
     assert ds.samples.shape == (3, 48, 48)
     by_file = ds.table.set_index("file")
     assert by_file.loc["train/happy/Training_1.png", "label"] == "happy"

@@ -5,6 +5,7 @@ import pandas as pd
 import pytest
 
 from fercourse.data import Dataset, check_no_leak, loso_folds, subject_split
+from fercourse.data.dataset import UNKNOWN_SUBJECT
 from fercourse.errors import DatasetError, InvalidInputError
 
 LABELS = ("happy", "sad")
@@ -102,6 +103,46 @@ def test_check_no_leak_ignores_unassigned_rows():
     check_no_leak(table)
 
 
+def test_check_no_leak_skips_rows_of_unknown_subjects():
+    # FER2013 records nobody: "unknown" rows on every side cannot be checked, so they are not a leak ...
+    table = pd.DataFrame({"subject": [UNKNOWN_SUBJECT] * 3 + ["a", "b"], "split": ["train", "val", "test", "train", "test"]})
+    check_no_leak(table)
+    # ... while a known person on two sides still is, whatever unknown rows surround it.
+    table.loc[len(table)] = ["a", "val"]
+    with pytest.raises(DatasetError, match=r"1 subject\(s\) appear on more than one side of the split \(e\.g\. a\)"):
+        check_no_leak(table)
+    assert UNKNOWN_SUBJECT == "unknown"
+
+
+def unknown_subjects(n=16):
+    table = make(n=n).table.assign(subject=UNKNOWN_SUBJECT)
+    table["split"] = ["train", "val", "test", "train"] * (n // 4)
+    return table
+
+
+def test_loso_and_subject_split_refuse_data_without_subject_ids():
+    with pytest.raises(DatasetError, match=r"records no subject ids \(every subject is 'unknown'\), so "
+                                           r"leave-one-subject-out is impossible.*FER2013 comes with its own split "
+                                           r"\(Training, PublicTest, PrivateTest\): use dataset\.split\('train'\)"):
+        list(loso_folds(unknown_subjects()))
+    with pytest.raises(DatasetError, match=r"records no subject ids.*so a subject split is impossible.*"
+                                           r"dataset\.split\('val'\) and dataset\.split\('test'\)"):
+        subject_split(unknown_subjects())
+    mixed = make(n=12, subjects=4).table
+    mixed.loc[0, "subject"] = UNKNOWN_SUBJECT  # some recorded people: the split still works
+    assert len(list(loso_folds(mixed))) == 5 and len(subject_split(mixed, val=0.2, test=0.2)) == 12
+
+
+def test_the_description_survives_subset_split_and_with_splits():
+    data = make()
+    assert data.description == ""
+    data = Dataset("toy", "image", LABELS, data.samples, data.table, data.extras, description="Toy faces, split by hand.")
+    assert data.subset([0, 1]).description == "Toy faces, split by hand."
+    resplit = data.with_splits(subject_split(data.table, val=0.2, test=0.2))
+    assert resplit.description == "Toy faces, split by hand."
+    assert resplit.split("train").description == "Toy faces, split by hand."
+
+
 def test_too_few_subjects_for_three_sides():
     table = make(n=4, subjects=2).table
     with pytest.raises(DatasetError, match="at least 3 subjects"):
@@ -128,10 +169,11 @@ def test_split_arguments_are_checked():
 def test_the_mode_switch_picks_synthetic_or_real(tmp_path, monkeypatch):
     from fercourse import config, data
 
-    monkeypatch.setitem(config._state, "mode", "embedded")
+    monkeypatch.setattr(config, "use_real_data", lambda: False)
     synthetic = data.expressions(14, size=32, seed=1)
     assert synthetic.name == "synthetic" and len(synthetic) == 14
-    monkeypatch.setitem(config._state, "mode", "real")
+    monkeypatch.setattr(config, "use_real_data", lambda: True)
+    monkeypatch.setattr(config, "budget", lambda: "full", raising=False)  # all of the (tiny) real data
     monkeypatch.setitem(config._state, "data_dir", tmp_path)
     with pytest.raises(DatasetError, match="fer2013"):
         data.expressions()  # real mode looks in the data directory, which is empty here
@@ -139,5 +181,8 @@ def test_the_mode_switch_picks_synthetic_or_real(tmp_path, monkeypatch):
     csv.parent.mkdir()
     pixels = " ".join(["7"] * 48 * 48)
     csv.write_text(f"emotion,pixels,Usage\n3,{pixels},Training\n6,{pixels},PrivateTest\n")
-    real = data.expressions()
+    with pytest.warns(UserWarning, match="no validation split"):  # and one training row is too few to make one
+        real = data.expressions()
     assert real.name == "fer2013" and real.table["label"].tolist() == ["happy", "neutral"]
+    assert real.description.startswith("FER2013 (fer2013.csv): 2 faces, official split: 1 train (Training), "
+                                       "1 test (PrivateTest).")

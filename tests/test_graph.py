@@ -166,6 +166,16 @@ def test_loader_fit_classifier_and_saliency(meshes):
     assert maps.shape == (7, 478) and np.allclose(maps.max(axis=1), 1.0)
     table = graph.region_saliency(maps, classifier.classes)
     assert table.shape == (7, 3)
+    # a class missing from a small test split: its row is NaN, shown as such, the others unchanged
+    no_happy = test.subset(test.table["label"].to_numpy() != "happy")
+    partial = graph.class_saliency(classifier, no_happy)
+    happy = classifier.classes.index("happy")
+    assert np.isnan(partial[happy]).all() and not np.isnan(np.delete(partial, happy, axis=0)).any()
+    assert graph.region_saliency(partial, classifier.classes).loc["happy", "1."] == "(no mesh of this class)"
+    graph.plot_saliency(partial, list(classifier.classes))
+    import matplotlib.pyplot as plt
+
+    plt.close("all")
 
 
 def test_a_real_landmarker_mesh_goes_through_the_same_model():

@@ -65,7 +65,10 @@ def refused(tmp_path, data_dir, name, archive, match, **options):
     assert snapshot(tmp_path) == before, "the import changed files outside the dataset folder"
     assert not (data_dir / name).exists() and leftovers(data_dir) == []
     assert (data_dir / "learner" / "notes.txt").read_bytes() == LEARNER_FILE
-    return str(caught.value)
+    message = str(caught.value)
+    # The temporary folder is gone when the learner reads the message: it must name the download instead.
+    assert "-import-" not in message and f"{data_dir}{os.sep}." not in message, message
+    return message
 
 
 # ------------------------------------------------- the symlink chain beyond PATH_MAX

@@ -19,6 +19,7 @@ __all__ = [
     "Dataset",
     "IMAGE_COLUMNS",
     "VIDEO_COLUMNS",
+    "UNKNOWN_SUBJECT",
     "subject_split",
     "loso_folds",
     "check_no_leak",
@@ -29,6 +30,9 @@ IMAGE_COLUMNS = ("label", "subject", "split")
 #: Extra columns of video tables (frame indices count from 0 within the clip).
 VIDEO_COLUMNS = ("fps", "n_frames", "onset", "apex", "offset")
 SPLITS = ("train", "val", "test", "unassigned")
+#: The ``subject`` of a sample whose person the dataset does not record (all of FER2013).
+#: Such rows cannot be checked for subject leakage, and they cannot be split by subject.
+UNKNOWN_SUBJECT = "unknown"
 
 
 @dataclass
@@ -56,6 +60,9 @@ class Dataset:
     extras:
         Per-sample arrays aligned with the table, such as the synthetic generator's
         exact ``"landmarks"`` ``(N, 478, 3)``.
+    description:
+        One or two plain sentences for a learner: which data this is, where it came
+        from and how its splits were made (empty when the source says nothing).
     """
 
     name: str
@@ -64,6 +71,7 @@ class Dataset:
     samples: Sequence
     table: pd.DataFrame
     extras: dict[str, np.ndarray] = field(default_factory=dict)
+    description: str = ""
 
     def __post_init__(self):
         if self.kind not in ("image", "video"):
@@ -142,6 +150,7 @@ class Dataset:
             samples,
             self.table.iloc[index].reset_index(drop=True),
             {k: np.asarray(v)[index] for k, v in self.extras.items()},
+            self.description,
         )
 
     def split(self, name: str) -> Dataset:
@@ -151,16 +160,21 @@ class Dataset:
         return self.subset(self.table["split"].to_numpy() == name)
 
     def with_splits(self, splits: pd.Series | Sequence[str]) -> Dataset:
-        """A copy whose ``split`` column is replaced (checked for subject leakage)."""
+        """A copy whose ``split`` column is replaced (checked for subject leakage, see :func:`check_no_leak`)."""
         table = self.table.copy()
         table["split"] = list(splits)
         check_no_leak(table)
-        return Dataset(self.name, self.kind, self.labels, self.samples, table, dict(self.extras))
+        return Dataset(self.name, self.kind, self.labels, self.samples, table, dict(self.extras), self.description)
 
 
 def check_no_leak(table: pd.DataFrame) -> None:
-    """Raise :class:`DatasetError` if any subject appears in more than one of train/val/test."""
-    assigned = table[table["split"] != "unassigned"]
+    """Raise :class:`DatasetError` if any subject appears in more than one of train/val/test.
+
+    Rows whose subject is :data:`UNKNOWN_SUBJECT` are skipped: they cannot be checked.
+    FER2013 records no subject ids at all, so whether one person recurs across its
+    train, val and test splits cannot be known, and this check says nothing about it.
+    """
+    assigned = table[(table["split"] != "unassigned") & (table["subject"].astype(str) != UNKNOWN_SUBJECT)]
     sides = assigned.groupby(assigned["subject"].astype(str))["split"].nunique()
     leaking = sides[sides > 1]
     if len(leaking):
@@ -172,16 +186,32 @@ def check_no_leak(table: pd.DataFrame) -> None:
         )
 
 
+def _require_subjects(table: pd.DataFrame, what: str) -> None:
+    """Refuse data in which no row records its subject (every one is :data:`UNKNOWN_SUBJECT`)."""
+    subjects = table["subject"].astype(str)
+    if len(subjects) and (subjects == UNKNOWN_SUBJECT).all():
+        raise DatasetError(
+            f"This dataset records no subject ids (every subject is {UNKNOWN_SUBJECT!r}), so {what} is impossible: "
+            "nothing says which faces belong to the same person. FER2013 comes with its own split "
+            "(Training, PublicTest, PrivateTest): use dataset.split('train'), dataset.split('val') and "
+            "dataset.split('test') instead. For other data, record each sample's person first (for video "
+            "folders, a subjects.csv with the columns filename,subject)."
+        )
+
+
 def subject_split(
     table: pd.DataFrame, val: float = 0.15, test: float = 0.15, seed: int = 0
 ) -> pd.Series:
     """Assign whole subjects to train/val/test, about the given fractions of subjects.
 
     Returns the new ``split`` column (a Series aligned with ``table``).  Every side
-    gets at least one subject when there are at least three.
+    gets at least one subject when there are at least three.  Data that records no
+    subject ids (every subject :data:`UNKNOWN_SUBJECT`, as in FER2013) raises
+    :class:`DatasetError`.
     """
     if not (0 <= val < 1 and 0 <= test < 1 and val + test < 1):
         raise InvalidInputError(f"val and test must be fractions with val + test < 1, got {val} and {test}.")
+    _require_subjects(table, "a subject split")
     subjects = np.array(sorted(table["subject"].astype(str).unique()))
     if len(subjects) < 3 and (val > 0 and test > 0):
         raise DatasetError(
@@ -199,7 +229,12 @@ def subject_split(
 
 
 def loso_folds(table: pd.DataFrame) -> Iterator[tuple[str, np.ndarray, np.ndarray]]:
-    """Leave-one-subject-out: yields ``(subject, train_index, test_index)`` for every subject."""
+    """Leave-one-subject-out: yields ``(subject, train_index, test_index)`` for every subject.
+
+    Data that records no subject ids (every subject :data:`UNKNOWN_SUBJECT`, as in
+    FER2013) raises :class:`DatasetError`.
+    """
+    _require_subjects(table, "leave-one-subject-out")
     subjects = table["subject"].astype(str).to_numpy()
     names = sorted(set(subjects))
     if len(names) < 2:

@@ -21,11 +21,21 @@ or from Python, ``import_dataset("fer2013", "fer2013.tar.gz")``.  The importer
    loads the whole dataset with its loader, which validates every file; for clip
    datasets every frame of every clip is decoded now;
 5. only then moves the dataset into place in one rename, and prints a summary:
-   samples per label, subjects, what was left out, the SHA-256 of fixed files.
+   what the data is, samples per label and per split (and whether each split is the
+   download's own or was made by the loader), subjects, what was left out, the
+   SHA-256 of fixed files, and a WARNING line for every split that is missing or was
+   made, or when no row belongs to any split.
 
-If anything fails, the temporary folder is removed and your download is untouched.  A
-temporary folder left by an import that was killed (``.<dataset>-import-*``, hidden) is
-removed by the next import into the same place.
+If anything fails, the temporary folder is removed and your download is untouched; the
+error names the place in your download (``archive.zip, member x/y.csv``), never the
+removed temporary folder.  A temporary folder left by an import that was killed
+(``.<dataset>-import-*``, hidden) is removed by the next import into the same place.
+
+FER2013 comes in three forms, all accepted as an archive or an extracted folder: the
+classic ``fer2013.tar.gz`` (``fer2013/fer2013.csv``); Kaggle's competition download
+(``icml_face_data.csv``, ``train.csv``, ``test.csv``, ``example_submission.csv`` and in
+some copies a ``fer2013.tar.gz`` inside, which is left out, never extracted); and
+Kaggle's folder version (``archive.zip``: ``train/<emotion>/*.png``, ``test/<emotion>/*.png``).
 
 Limits (see :data:`DEFAULT_LIMITS`): 64 GiB expanded in all, 8 GiB per file, and no
 file or archive may expand more than 100 times beyond its compressed size (past its
@@ -59,7 +69,8 @@ from pathlib import Path
 
 from fercourse import config
 from fercourse.assets import _sha256
-from fercourse.data.loaders import LOADERS, csv_rows, load_ckplus
+from fercourse.data.dataset import SPLITS, UNKNOWN_SUBJECT
+from fercourse.data.loaders import LOADERS, NESTED_ARCHIVES, SplitWarning, csv_rows, load_ckplus
 from fercourse.errors import DatasetError, FERCourseError, InvalidInputError
 
 __all__ = ["KnownFile", "KNOWN_FILES", "LAYOUTS", "Limits", "DEFAULT_LIMITS", "ImportReport", "import_dataset", "main"]
@@ -83,13 +94,19 @@ class KnownFile:
 #: The fixed files the importer checks.  Add a ``sha256`` once it is verified against the source.
 KNOWN_FILES: list[KnownFile] = [
     KnownFile("fer2013", "fer2013.csv", sha256=None, rows=35_887, header=("emotion", "pixels", "Usage")),
+    # Kaggle's competition download: the same 35,887 rows with the columns in another order (and spaces
+    # after the commas of the header), and the 28,709 Training rows alone.
+    KnownFile("fer2013", "icml_face_data.csv", sha256=None, rows=35_887, header=("emotion", "Usage", "pixels")),
+    KnownFile("fer2013", "train.csv", sha256=None, rows=28_709, header=("emotion", "pixels")),
 ]
 
 #: Per dataset: glob patterns that mark its top folder inside a download, and the layout in words.
 LAYOUTS: dict[str, tuple[tuple[str, ...], str]] = {
     "fer2013": (
-        ("fer2013.csv", "train/*/*", "test/*/*", "*.csv"),
-        "fer2013.csv (emotion,pixels,Usage), or train/<emotion>/*.png and test/<emotion>/*.png",
+        ("fer2013.csv", "icml_face_data.csv", "train.csv", "train/*/*", "test/*/*", "*.csv"),
+        "fer2013.csv (emotion,pixels,Usage; the classic fer2013.tar.gz), or Kaggle's competition download "
+        "(icml_face_data.csv and/or train.csv, with test.csv), or Kaggle's folder version (train/<emotion>/*.png and "
+        "test/<emotion>/*.png)",
     ),
     "ckplus": (
         ("Emotion/*/*/*_emotion.txt",),
@@ -127,13 +144,27 @@ class ImportReport:
     sha256: dict[str, str] = field(default_factory=dict)
     left_out: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    #: Samples per split (``train``, ``val``, ``test``, ``unassigned``), and how each split was obtained.
+    split_counts: dict[str, int] = field(default_factory=dict)
+    split_sources: dict[str, str] = field(default_factory=dict)
+    #: The loader's sentences about the data (``Dataset.description``).
+    description: str = ""
+    #: Splits missing, made by the loader, or none at all: printed as WARNING lines.
+    warnings: list[str] = field(default_factory=list)
 
     def __str__(self) -> str:
         what = "images" if self.kind == "image" else "clips"
         action = "checked and placed in" if self.moved else "checked in place at"
         lines = [f"{self.dataset}: {self.samples} {what} {action} {self.place}"]
+        if self.description:
+            lines.append(f"  about: {self.description}")
         lines.append("  per label: " + ", ".join(f"{k} {v}" for k, v in self.label_counts.items()))
-        if self.subjects == ["unknown"]:
+        if self.split_counts:
+            lines.append("  per split: " + ", ".join(
+                f"{name} {count}" + (f" ({self.split_sources[name]})" if self.split_sources.get(name) else "")
+                for name, count in self.split_counts.items()
+            ))
+        if self.subjects == [UNKNOWN_SUBJECT]:
             lines.append("  subjects: none recorded by the dataset (subject-wise splits are not possible)")
         else:
             lines.append(f"  subjects: {len(self.subjects)} ({', '.join(self.subjects[:8])}"
@@ -148,6 +179,7 @@ class ImportReport:
             lines += [f"  {title}: {item}" for item in items[:10] or when_empty]
             if len(items) > 10:
                 lines.append(f"  {title}: ... and {len(items) - 10} more")
+        lines += [f"  WARNING: {item}" for item in self.warnings]
         return "\n".join(lines)
 
 
@@ -246,11 +278,14 @@ class _Budget:
         self._ratio("the archive", total, self.archive_size)
 
 
-def _check_space(folder: Path, needed: int, what: str):
+def _check_space(folder: Path, needed: int, what: str, shown: Path | None = None):
+    """Refuse when the disk of ``folder`` has less than ``needed`` bytes free; the message names ``shown``
+    (the destination's folder, never the temporary folder that is removed when the import stops)."""
     free = shutil.disk_usage(folder).free
     if needed > free:
         raise DatasetError(
-            f"{what} needs {_human(needed)}, but only {_human(free)} are free on the disk that holds {folder}. "
+            f"{what} needs {_human(needed)}, but only {_human(free)} are free on the disk that holds "
+            f"{shown if shown is not None else folder}. "
             "Free some space, or import into a folder on another disk with --into."
         )
 
@@ -374,8 +409,11 @@ def _write(source, target: Path, budget: _Budget, name: str) -> int:
     return written
 
 
-def _extract(archive: Path, into: Path, limits: Limits) -> None:
-    """Check every member first, then extract them one by one into ``into``, the importer's own way."""
+def _extract(archive: Path, into: Path, limits: Limits, destination: Path | None = None) -> None:
+    """Check every member first, then extract them one by one into ``into``, the importer's own way.
+
+    ``destination`` is the folder named when the disk is too full (the temporary ``into`` is not).
+    """
     root = os.path.realpath(into)
     budget = _Budget(archive, limits)
     try:
@@ -391,7 +429,7 @@ def _extract(archive: Path, into: Path, limits: Limits) -> None:
                 is_dir = lambda m: m.isdir()  # noqa: E731
                 size, open_member = (lambda m: m.size), handle.extractfile
             declared, budget.total = budget.total, 0
-            _check_space(into, declared, f"Extracting {archive.name}")
+            _check_space(into, declared, f"Extracting {archive.name}", destination)
             with _bar(declared, f"extracting {archive.name}") as bar:
                 for member, parts in members:
                     name = "/".join(parts)
@@ -438,7 +476,7 @@ def _bar(total: int, desc: str):
     return tqdm(total=total, desc=desc, unit="B", unit_scale=True, leave=False)
 
 
-def _copy(source: Path, into: Path) -> None:
+def _copy(source: Path, into: Path, destination: Path | None = None) -> None:
     """Copy a file or folder into ``into`` with a progress bar (the original is not touched).
 
     A folder's links and special files are refused before anything is copied: the
@@ -465,7 +503,7 @@ def _copy(source: Path, into: Path) -> None:
                         "the file it points to (or remove it), then import again."
                     )
     total = sum(src.stat().st_size for src, _ in files)
-    _check_space(into, total, f"Copying {source.name}")
+    _check_space(into, total, f"Copying {source.name}", destination)
     with _bar(total, f"copying {source.name}") as bar:
         for folder in folders:
             folder.mkdir(parents=True, exist_ok=True)
@@ -493,16 +531,19 @@ def _damaged_archive(source: Path) -> tuple[str, str] | None:
     return None
 
 
-def _stage(source: Path, into: Path, limits: Limits) -> None:
+def _stage(source: Path, into: Path, limits: Limits, destination: Path | None = None) -> str:
+    """Extract or copy the download into ``into``; returns how: ``"folder"``, ``"archive"`` or ``"file"``."""
     if source.is_dir():
-        _copy(source, into)
+        _copy(source, into, destination)
+        kind = "folder"
     elif source.suffix.lower() in _UNPACK_FIRST:
         raise DatasetError(
             f"{source} is a {source.suffix} archive, which Python cannot unpack; extract it with a tool such "
             "as 7-Zip, then import the extracted folder."
         )
     elif zipfile.is_zipfile(source) or tarfile.is_tarfile(source):
-        _extract(source, into, limits)
+        _extract(source, into, limits, destination)
+        kind = "archive"
     elif (claim := _damaged_archive(source)) is not None:
         kind, evidence = claim
         single = "" if kind in ("zip", "tar") else (
@@ -513,8 +554,10 @@ def _stage(source: Path, into: Path, limits: Limits) -> None:
             f"by an interrupted download. Download it again.{single}"
         )
     else:
-        _copy(source, into)
+        _copy(source, into, destination)
+        kind = "file"
     _check_tree(into, source)
+    return kind
 
 
 # ------------------------------------------------------ staging folders
@@ -593,6 +636,17 @@ def _find_root(staging: Path, name: str, source: Path) -> Path:
             sub for folder in level for sub in folder.iterdir()
             if sub.is_dir() and not sub.name.startswith((".", "__MACOSX"))
         )
+    nested = sorted(
+        _shown(file, staging) for file in staging.rglob("*")
+        if file.is_file() and file.name.lower().endswith(NESTED_ARCHIVES)
+    )
+    if nested:
+        shown = ", ".join(nested[:3]) + (f" and {len(nested) - 3} more" if len(nested) > 3 else "")
+        raise DatasetError(
+            f"{source} does not look like {name}: expected {layout}. It holds {shown}, an archive inside the "
+            "download, which the importer does not extract: extract the download yourself and import that inner "
+            "archive (or the folder it extracts to)."
+        )
     raise DatasetError(f"{source} does not look like {name}: expected {layout}.")
 
 
@@ -666,6 +720,45 @@ def _check_clips(dataset, root: Path) -> None:
             )
 
 
+def _splits(table) -> tuple[dict[str, int], dict[str, str], list[str]]:
+    """Samples per split, how each split was obtained, and warnings for missing splits or none at all."""
+    counts = table["split"].value_counts()
+    split_counts = {side: int(counts[side]) for side in SPLITS if side in counts}
+    sources, warned = {}, []
+    if "split_source" in table.columns:
+        made = [side for side in ("train", "val", "test")
+                if (table.loc[table["split"] == side, "split_source"] == "made").any()]
+        for side in split_counts:
+            kinds = set(table.loc[table["split"] == side, "split_source"])
+            others = [other for other in made if other != side]
+            if kinds == {"official"}:
+                sources[side] = "official" + (f", less the rows made into {' and '.join(others)}"
+                                              if side == "train" and others else "")
+            elif side == "train":
+                sources[side] = "made: the rows left after making " + " and ".join(others)
+            elif kinds == {"made"}:
+                sources[side] = "made from the training rows, not an official split"
+            else:
+                sources[side] = "official and made"
+    elif split_counts.keys() != {"unassigned"}:
+        sources = {side: "from the download" for side in split_counts if side != "unassigned"}
+    if split_counts and split_counts.keys() == {"unassigned"}:
+        people = table["subject"].astype(str)
+        advice = ("split by subject with fercourse.data.subject_split, or use fercourse.data.loso_folds, before "
+                  "training" if (people != UNKNOWN_SUBJECT).any() else
+                  "it records no subject ids either, so it cannot be split by subject: give each sample its person "
+                  "(for video folders, a subjects.csv with the columns filename,subject)")
+        warned.append(f"the download defines no train/val/test split: all {len(table)} samples are unassigned; "
+                      + advice + ".")
+    else:
+        missing = [side for side in ("train", "val", "test") if side not in split_counts]
+        if missing:
+            present = [side for side in split_counts if side != "unassigned"]
+            warned.append(f"the download has no {' and no '.join(missing)} split, only {' and '.join(present)}: "
+                          "import the complete download, or make the missing split yourself before relying on it.")
+    return split_counts, sources, warned
+
+
 def _check(name: str, root: Path, partial: bool) -> ImportReport:
     """Check fixed files and load the whole dataset; the report's place is ``root``."""
     hashes = _check_known_files(name, root, partial)
@@ -683,6 +776,10 @@ def _check(name: str, root: Path, partial: bool) -> ImportReport:
     notes = []
     if "notes" in table.columns:
         notes = [f"{row.folder}: {row.notes}" for row in table.itertuples() if row.notes]
+    split_counts, split_sources, split_warnings = _splits(table)
+    made = [str(w.message) for w in caught if issubclass(w.category, SplitWarning)]
+    if made:  # the loader has said what is missing and what it did
+        split_warnings = [w for w in split_warnings if "defines no train/val/test split" in w]
     return ImportReport(
         dataset=name,
         place=root,
@@ -692,8 +789,13 @@ def _check(name: str, root: Path, partial: bool) -> ImportReport:
         label_counts={label: int(counts.get(label, 0)) for label in dataset.labels if label in counts},
         subjects=sorted(table["subject"].unique()),
         sha256=hashes,
-        left_out=[str(w.message) for w in caught if issubclass(w.category, UserWarning)],
+        left_out=[str(w.message) for w in caught
+                  if issubclass(w.category, UserWarning) and not issubclass(w.category, SplitWarning)],
         notes=notes,
+        split_counts=split_counts,
+        split_sources=split_sources,
+        description=dataset.description,
+        warnings=made + split_warnings,
     )
 
 
@@ -737,22 +839,52 @@ def import_dataset(name: str, source, *, into=None, partial: bool = False, max_t
     staging = Path(tempfile.mkdtemp(prefix=f".{key}-import-", dir=target.parent))
     lock = open(staging / _LOCK, "w")  # held while this import runs: a later import sees it is not stale
     _lock(lock)
+    content = staging / "content"  # made with the usual permissions (mkdtemp's are owner-only)
+    kind = "folder" if source.is_dir() else "file"
     try:
-        content = staging / "content"  # made with the usual permissions (mkdtemp's are owner-only)
         content.mkdir()
-        _stage(source, content, limits)
+        kind = _stage(source, content, limits, target.parent)
         root = _find_root(content, key, source)
         report = _check(key, root, partial)
         report.left_out = _left_out(content, root) + report.left_out
         if target.exists():
             target.rmdir()  # an empty folder (checked above)
         os.replace(root, target)
+    except FERCourseError as error:
+        # The temporary folder is removed below: name the place in the learner's download instead.
+        error.args = tuple(_in_download(a, staging, content, source, kind) if isinstance(a, str) else a
+                           for a in error.args)
+        raise
     finally:
         lock.close()
         shutil.rmtree(staging, ignore_errors=True)
     report.place, report.moved = target, True
     report.notes += stale
+    for items in (report.left_out, report.notes, report.warnings):
+        items[:] = [_in_download(item, staging, content, source, kind) for item in items]
     return report
+
+
+def _in_download(text: str, staging: Path, content: Path, source: Path, kind: str) -> str:
+    """``text`` with every path inside the import's temporary folder written as the place in the download.
+
+    The temporary folder is gone when the learner reads a message, so a path in it helps
+    nobody: ``<content>/<member>`` becomes ``<archive>, member <member>`` for an
+    archive, ``<folder>/<path>`` for a folder, and the file itself for a single file.
+    """
+    pairs = []
+    for base in dict.fromkeys([str(content), os.path.realpath(content)]):
+        for sep in dict.fromkeys([os.sep, "/"]):
+            if kind == "archive":
+                pairs += [(base + sep, f"{source}, member "), (base, str(source))]
+            else:  # a folder or a file was copied to <content>/<its name>
+                pairs += [(base + sep + source.name, str(source)), (base + sep, str(source.parent) + sep),
+                          (base, str(source.parent))]
+    for base in dict.fromkeys([str(staging), os.path.realpath(staging)]):
+        pairs.append((base, str(source)))
+    for inner, outer in pairs:
+        text = text.replace(inner, outer)
+    return text
 
 
 # ------------------------------------------------------------- command line

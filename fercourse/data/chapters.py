@@ -1,0 +1,345 @@
+"""The data the chapters use: one switch between the synthetic faces and your datasets.
+
+:func:`expressions` (still faces) and :func:`micro_expressions` (clips) follow
+``fercourse.config``: synthetic data by default, the imported datasets when the data
+switch is ``real``; with the ``small`` budget a real dataset is cut to a stratified
+sample of the size the book trains on, so a real-data run can be checked in minutes.
+
+:func:`with_landmarks` gives a real dataset what the synthetic one has built in: the
+478 landmarks (and 52 blendshape scores) of every face, measured by the shipped Face
+Landmarker and cached in the data directory, so the second run is instant.
+:func:`stays_synthetic` is how a chapter says that one section keeps its synthetic
+data, and why, when the data switch is ``real``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from fercourse import config
+from fercourse.checks import count
+from fercourse.data.dataset import Dataset
+from fercourse.errors import DatasetError, InvalidInputError, NoFaceError
+
+__all__ = ["expressions", "micro_expressions", "with_landmarks", "stays_synthetic", "MICRO_DATASETS", "describe",
+           "split_summary", "measure_landmarks"]
+
+#: The micro-expression datasets :func:`micro_expressions` combines in real mode, in this order.
+MICRO_DATASETS = ("casme2", "samm")
+#: Landmarker input size for small real faces (FER2013's 48-pixel faces are too small for it).
+LANDMARKER_SIZE = 192
+#: Clips whose face the landmarker loses in more than this share of frames are left out.
+MAX_MISSING_FRAMES = 0.1
+_CACHE_VERSION = "1"
+
+
+def describe(dataset: Dataset) -> str:
+    """One sentence on what ``dataset`` is: its own description, or its name and size."""
+    text = getattr(dataset, "description", "") or ""
+    return text or f"{dataset.name}: {len(dataset)} samples of {dataset.table['subject'].nunique()} subjects."
+
+
+def split_summary(dataset: Dataset, sides=("train", "test")) -> str:
+    """How many samples (and people) each side of the split holds, and how many people are on both.
+
+    For data without subject ids (FER2013) it says that the people cannot be counted.
+    """
+    from fercourse.data.dataset import UNKNOWN_SUBJECT
+
+    table = dataset.table
+    unit = "clips" if dataset.kind == "video" else "meshes" if dataset.name.endswith("meshes") else "faces"
+    parts = {side: table[table["split"] == side] for side in sides}
+    if (table["subject"].astype(str) == UNKNOWN_SUBJECT).all():
+        counts = ", ".join(f"{len(rows):,} {side}" for side, rows in parts.items())
+        return (f"{dataset.name}: {counts} {unit}. It records no subject ids, so how many people each side holds, "
+                "and whether anyone is on both sides, cannot be known.")
+    people = {side: set(rows["subject"].astype(str)) for side, rows in parts.items()}
+    counts = ", ".join(f"{len(rows):,} {side} {unit} of {len(people[side])} people" for side, rows in parts.items())
+    shared = set.intersection(*people.values()) if people else set()
+    return f"{dataset.name}: {counts}; people on more than one side: {len(shared)}."
+
+
+def stays_synthetic(section: str, why: str) -> None:
+    """Say, with real data switched on, that ``section`` keeps the synthetic data, and why.
+
+    Prints nothing with the embedded data (the whole chapter is synthetic then, and
+    says so itself).
+    """
+    if config.use_real_data():
+        print(f"[real data] {section} stays synthetic: {why}")
+
+
+def _with_description(dataset: Dataset, text: str) -> Dataset:
+    try:
+        dataset.description = text
+    except AttributeError:  # a Dataset without the field: keep the data, lose the sentence
+        pass
+    return dataset
+
+
+def _budget_sample(dataset: Dataset, n: int, seed: int, strata: list[str]) -> Dataset:
+    """A stratified sample of ``n`` rows (largest-remainder allocation over ``strata``)."""
+    if n >= len(dataset):
+        return dataset
+    groups = dataset.table.groupby(strata, sort=True).indices
+    sizes = {key: len(rows) for key, rows in groups.items()}
+    exact = {key: n * size / len(dataset) for key, size in sizes.items()}
+    take = {key: int(np.floor(v)) for key, v in exact.items()}
+    for key in sorted(exact, key=lambda k: (-(exact[k] - take[k]), str(k)))[: n - sum(take.values())]:
+        take[key] += 1
+    rng = np.random.default_rng(seed)
+    chosen = np.sort(np.concatenate([rng.choice(groups[key], take[key], replace=False) for key in sorted(groups)
+                                     if take[key] > 0]).astype(np.int64))
+    return dataset.subset(chosen)
+
+
+def _split_counts(dataset: Dataset) -> str:
+    counts = dataset.table["split"].value_counts()
+    return ", ".join(f"{counts.get(s, 0):,} {s}" for s in ("train", "val", "test") if counts.get(s, 0))
+
+
+def expressions(n: int | None = 700, size: int = 48, seed: int = 0, **synthetic_options) -> Dataset:
+    """The still faces every chapter trains on.
+
+    Embedded data: ``n`` synthetic faces (:func:`fercourse.synth.faces`, ``size`` x
+    ``size`` grey, split by subject; ``n=None`` gives 7,000).  Real data: FER2013 from
+    the data directory with its own split; with the ``small`` budget a sample of ``n``
+    faces stratified by split and label (``n=None``, or the ``full`` budget, keeps all),
+    resized to ``size`` if that is not 48.  The synthetic options are then ignored.
+    """
+    from fercourse import face, synth
+    from fercourse.data.loaders import load_fer2013
+
+    if not config.use_real_data():
+        return synth.faces(7000 if n is None else n, size=size, seed=seed, **synthetic_options)
+    full = load_fer2013()
+    faces = full
+    if n is not None and config.budget() == "small":
+        faces = _budget_sample(full, count(n, "n"), seed, ["split", "label"])
+    side = faces.sample(0).shape[0] if len(faces) else size
+    if int(size) != side:
+        resized = np.stack([face.resize(faces.sample(i), int(size)) for i in range(len(faces))])
+        faces = Dataset(faces.name, faces.kind, faces.labels, resized, faces.table, faces.extras)
+        _with_description(faces, getattr(full, "description", ""))
+    sentence = describe(full)
+    if len(faces) < len(full):
+        sentence += (f" Small budget: a sample of {len(faces):,} of its {len(full):,} faces, stratified by split and "
+                     f"label ({_split_counts(faces)}); FERCOURSE_BUDGET=full uses all of them.")
+    return _with_description(faces, sentence)
+
+
+def _combine(parts: list[Dataset]) -> Dataset:
+    """Several micro-expression datasets as one (the MEGC composite's way): subjects keep their dataset's name."""
+    if len(parts) == 1:
+        return parts[0]
+    tables, samples, labels = [], [], []
+    for part in parts:
+        tables.append(part.table.assign(dataset=part.name, subject=part.name + "/" + part.table["subject"].astype(str)))
+        samples.extend(part.samples)
+        labels.extend(label for label in part.labels if label not in labels)
+    table = pd.concat(tables, ignore_index=True)
+    combined = Dataset("+".join(p.name for p in parts), "video", tuple(labels), samples, table)
+    return _with_description(combined, " ".join(describe(p) for p in parts) +
+                             " Combined as in MEGC's composite: each person keeps their dataset's name.")
+
+
+def micro_expressions(n: int | None = 36, size: int = 64, seed: int = 0, datasets=None,
+                      **synthetic_options) -> Dataset:
+    """Micro-expression clips.
+
+    Embedded data: ``n`` synthetic clips (:func:`fercourse.synth.clips`, ``kind="micro"``).
+    Real data: every micro-expression dataset found in the data directory among
+    ``datasets`` (default :data:`MICRO_DATASETS`: CASME II and SAMM), combined when
+    there are several, each clip in its own frame size and colour; with the
+    ``small`` budget a sample of ``n`` clips stratified by label.  ``size`` and the
+    synthetic options are then ignored.
+    """
+    from fercourse import synth
+    from fercourse.data.loaders import LOADERS, _IMPORT_HINT
+
+    if not config.use_real_data():
+        return synth.clips(36 if n is None else n, size=size, seed=seed, kind="micro", **synthetic_options)
+    names = MICRO_DATASETS if datasets is None else tuple(datasets)
+    unknown = [name for name in names if name not in MICRO_DATASETS]
+    if unknown:
+        raise InvalidInputError(f"micro_expressions: unknown dataset(s) {unknown}; choose from {list(MICRO_DATASETS)}.")
+    present = [name for name in names if (config.data_dir() / name).is_dir()]
+    if not present:
+        raise DatasetError(
+            f"Real data is switched on, but {config.data_dir()} holds none of {', '.join(names)}. "
+            + " or ".join(_IMPORT_HINT.format(name=name) for name in names[:1])
+            + " Or switch back to the synthetic clips with FERCOURSE_DATA=embedded."
+        )
+    clips = _combine([LOADERS[name]() for name in present])
+    if n is not None and config.budget() == "small" and n < len(clips):
+        total = len(clips)
+        clips = _budget_sample(clips, count(n, "n"), seed, ["label"])
+        _with_description(clips, describe(clips) + f" Small budget: a sample of {len(clips)} of its {total} clips, "
+                          "stratified by label; FERCOURSE_BUDGET=full uses all of them.")
+    return clips
+
+
+# ------------------------------------------------------------------ landmarks
+
+
+def _cache_file(dataset: Dataset, key: bytes) -> Path:
+    digest = hashlib.sha256(_CACHE_VERSION.encode() + key).hexdigest()[:16]
+    safe = "".join(c if c.isalnum() or c in "-_" else "_" for c in dataset.name)
+    return config.data_dir() / ".cache" / "landmarks" / f"{safe}-{digest}.npz"
+
+
+def _image_key(dataset: Dataset, size: int) -> bytes:
+    digest = hashlib.sha256(str(size).encode())
+    for i in range(len(dataset)):
+        image = np.ascontiguousarray(dataset.sample(i))
+        digest.update(str(image.shape).encode())
+        digest.update(image.tobytes())
+    return digest.digest()
+
+
+def _video_key(dataset: Dataset) -> bytes:
+    columns = [c for c in ("subject", "folder", "clip", "file", "n_frames", "fps") if c in dataset.table.columns]
+    return dataset.name.encode() + dataset.table[columns].to_csv(index=False).encode()
+
+
+def _load_cache(file: Path) -> dict[str, np.ndarray] | None:
+    if not file.is_file():
+        return None
+    try:
+        with np.load(file, allow_pickle=False) as stored:
+            return {key: stored[key] for key in stored.files}
+    except (OSError, ValueError) as error:
+        warnings.warn(f"The landmark cache {file} could not be read ({error}); measuring again.", stacklevel=3)
+        return None
+
+
+def _save_cache(file: Path, arrays: dict[str, np.ndarray]) -> None:
+    try:
+        file.parent.mkdir(parents=True, exist_ok=True)
+        buffer = io.BytesIO()
+        np.savez_compressed(buffer, **arrays)
+        partial = file.with_suffix(".partial")
+        partial.write_bytes(buffer.getvalue())
+        partial.replace(file)
+    except OSError as error:
+        warnings.warn(f"The landmarks could not be cached in {file.parent} ({error}); they will be measured "
+                      "again next time.", stacklevel=3)
+
+
+def measure_landmarks(dataset: Dataset, size: int = LANDMARKER_SIZE, progress: bool = False) -> dict[str, np.ndarray]:
+    """The Face Landmarker on every image of ``dataset``, without caching or leaving anything out.
+
+    Returns ``landmarks`` ``(N, 478, 3)`` in the original image's pixels (NaN where no
+    face was found), ``blendshapes`` ``(N, 52)`` and ``found`` ``(N,)``.  Images whose
+    shorter side is below ``size`` pixels are scaled up to it first.
+    """
+    from tqdm.auto import tqdm
+
+    from fercourse import face
+
+    landmarks = np.full((len(dataset), 478, 3), np.nan, np.float32)
+    blendshapes = np.zeros((len(dataset), 52), np.float32)
+    found = np.zeros(len(dataset), bool)
+    with face.FaceLandmarker(max_faces=1) as landmarker:
+        for i in tqdm(range(len(dataset)), desc=f"{dataset.name}: landmarks", disable=not progress):
+            image = dataset.sample(i)
+            scale = max(1.0, size / min(image.shape[:2]))
+            shown = face.resize(image, (round(image.shape[1] * scale), round(image.shape[0] * scale))) \
+                if scale > 1 else image
+            meshes = landmarker.detect(face.as_rgb(shown))
+            if meshes:
+                landmarks[i] = meshes[0].landmarks / scale
+                blendshapes[i] = meshes[0].blendshape_vector()
+                found[i] = True
+    return {"landmarks": landmarks, "blendshapes": blendshapes, "found": found}
+
+
+def _fill_gaps(points: list) -> np.ndarray:
+    """Frames where the face was lost take the nearest frame's landmarks."""
+    have = [i for i, p in enumerate(points) if p is not None]
+    return np.stack([points[min(have, key=lambda j: (abs(j - i), j))] for i in range(len(points))])
+
+
+def _measure_clips(dataset: Dataset, progress: bool) -> dict[str, np.ndarray]:
+    from tqdm.auto import tqdm
+
+    from fercourse import face
+
+    stacks, lengths, missing = [], [], []
+    for i in tqdm(range(len(dataset)), desc=f"{dataset.name}: landmarks", disable=not progress):
+        meshes = face.track_meshes(dataset.sample(i), fps=float(dataset.table["fps"].iloc[i]))
+        points = [None if m is None else m.landmarks for m in meshes]
+        lost = sum(p is None for p in points)
+        missing.append(lost)
+        lengths.append(len(points))
+        if lost < len(points):
+            stacks.append(_fill_gaps(points).astype(np.float32))
+        else:
+            stacks.append(np.full((len(points), 478, 3), np.nan, np.float32))
+    return {"landmarks": np.concatenate(stacks), "lengths": np.array(lengths, np.int64),
+            "missing": np.array(missing, np.int64)}
+
+
+def with_landmarks(dataset: Dataset, size: int = LANDMARKER_SIZE, progress: bool = True) -> Dataset:
+    """The dataset with ``extras["landmarks"]`` (and, for images, ``extras["blendshapes"]``).
+
+    Synthetic data already has exact landmarks and comes back unchanged.  For a real
+    dataset the shipped Face Landmarker measures them: on every image (scaled up so its
+    shorter side is at least ``size`` pixels; the landmarks are given in the original
+    image's pixels), or on every frame of every clip (video mode, following the face;
+    a frame where the face is lost takes its nearest frame's landmarks).  Images
+    without a face, and clips whose face is lost in more than
+    :data:`MAX_MISSING_FRAMES` of their frames, are left out; how many is added to the
+    dataset's description (:func:`describe`).
+    The measurements are cached under ``data_dir()/.cache/landmarks``, keyed by the
+    data's content, so later runs read them back at once.
+    """
+    if not isinstance(dataset, Dataset):
+        raise InvalidInputError(f"with_landmarks needs a fercourse.data.Dataset, got {type(dataset).__name__}.")
+    if "landmarks" in dataset.extras:
+        return dataset
+    if len(dataset) == 0:
+        raise InvalidInputError(f"with_landmarks: the dataset {dataset.name!r} is empty.")
+    size = count(size, "size")
+    video = dataset.kind == "video"
+    file = _cache_file(dataset, _video_key(dataset) if video else _image_key(dataset, size))
+    measured = _load_cache(file)
+    if measured is None:
+        measured = _measure_clips(dataset, progress) if video else measure_landmarks(dataset, size, progress)
+        _save_cache(file, measured)
+    extras = dict(dataset.extras)
+    if video:
+        lengths = measured["lengths"]
+        if len(lengths) != len(dataset) or not np.array_equal(lengths, dataset.table["n_frames"].to_numpy()):
+            raise DatasetError(f"The landmark cache {file} does not match {dataset.name!r}; delete it and run again.")
+        per_clip = np.split(measured["landmarks"], np.cumsum(lengths)[:-1])
+        keep = measured["missing"] <= MAX_MISSING_FRAMES * lengths
+        holder = np.empty(len(per_clip), dtype=object)
+        holder[:] = per_clip
+        extras["landmarks"] = holder
+        what = f"clips in which it followed the face in at least {1 - MAX_MISSING_FRAMES:.0%} of the frames"
+    else:
+        keep = measured["found"]
+        extras["landmarks"], extras["blendshapes"] = measured["landmarks"], measured["blendshapes"]
+        what = "images in which it found a face"
+    if not keep.any():
+        raise NoFaceError(
+            f"with_landmarks: the Face Landmarker found no face in any of the {len(dataset)} "
+            f"{'clips' if video else 'images'} of {dataset.name!r}. Check that they show faces, large enough to see "
+            "(at least about 100 pixels across once scaled)."
+        )
+    result = Dataset(dataset.name, dataset.kind, dataset.labels, dataset.samples, dataset.table, extras)
+    result = result.subset(np.flatnonzero(keep)) if not keep.all() else result
+    counts = result.table["split"].value_counts()
+    before = dataset.table["split"].value_counts()
+    per_split = ", ".join(f"{s} {counts.get(s, 0)}/{before[s]}" for s in ("train", "val", "test", "unassigned")
+                          if s in before)
+    sentence = (f"{dataset.name}: the Face Landmarker measured {len(result)} of {len(dataset)} "
+                f"{'clips' if video else 'images'} ({per_split}); the chapter uses the {what}.")
+    return _with_description(result, (describe(dataset) + " " + sentence).strip())

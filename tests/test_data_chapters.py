@@ -1,0 +1,141 @@
+"""fercourse.data.chapters: the data switch, the budget sample, landmarks for real data, the notices."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from fixtures_data import make_casme2, make_samm, pixel_text, write_fer2013_csv
+
+from fercourse import config, data, emotions, synth
+from fercourse.data import chapters
+from fercourse.errors import DatasetError, NoFaceError
+
+
+@pytest.fixture(autouse=True)
+def restore_state():
+    saved = dict(config._state)
+    yield
+    config._state.update(saved)
+
+
+@pytest.fixture()
+def real(tmp_path):
+    config.set_data_dir(tmp_path)
+    config.set_data("real")
+    config.set_budget("small")
+    return tmp_path
+
+
+def _fer_rows(counts):
+    """Rows ``(code, pixels, usage)`` for ``{(usage, code): n}``; row i's pixels are i % 256."""
+    rows = []
+    for (usage, code), n in counts.items():
+        rows += [(code, pixel_text(len(rows) % 256), usage) for _ in range(n)]
+    return rows
+
+
+COUNTS = {("Training", 3): 40, ("Training", 6): 20, ("Training", 0): 20,
+          ("PublicTest", 3): 5, ("PublicTest", 6): 5, ("PrivateTest", 3): 6, ("PrivateTest", 0): 4}
+
+
+def test_embedded_data_is_the_generator_with_its_description():
+    faces = data.expressions(30, seed=1)
+    assert faces.name == "synthetic" and len(faces) == 30 and "landmarks" in faces.extras
+    assert data.describe(faces).startswith("Synthetic faces from fercourse.synth: 30 faces of")
+    assert data.with_landmarks(faces) is faces  # exact landmarks already there
+
+
+def test_real_data_small_budget_is_a_sample_stratified_by_split_and_label(real):
+    write_fer2013_csv(real / "fer2013" / "fer2013.csv", _fer_rows(COUNTS))
+    faces = data.expressions(50, seed=0)
+    assert faces.name == "fer2013" and len(faces) == 50
+    counts = faces.table.groupby(["split", "label"]).size()
+    # 50 of 100: every (split, label) group keeps half its faces
+    assert counts[("train", "happy")] == 20 and counts[("train", "neutral")] == 10 and counts[("test", "angry")] == 2
+    assert "a sample of 50 of its 100 faces" in data.describe(faces)
+    assert data.expressions(50, seed=0).table.equals(faces.table)  # the same sample every time
+    config.set_budget("full")
+    assert len(data.expressions(50)) == 100
+    config.set_budget("small")
+    assert len(data.expressions(None)) == 100
+    assert data.expressions(10, size=64).sample(0).shape == (64, 64)
+
+
+def test_fer2013_has_no_people_and_the_summary_says_so(real):
+    write_fer2013_csv(real / "fer2013" / "fer2013.csv", _fer_rows(COUNTS))
+    faces = data.expressions(None)
+    summary = data.split_summary(faces)
+    assert summary.startswith("fer2013: 80 train, 10 test faces.") and "cannot be known" in summary
+    data.check_no_leak(faces.table)  # unknown subjects cannot be checked, so nothing is refused
+    synthetic = synth.faces(40, seed=0)
+    assert data.split_summary(synthetic).endswith("people on more than one side: 0.")
+
+
+def test_real_data_without_the_dataset_says_how_to_import_it(real):
+    with pytest.raises(DatasetError, match="python -m fercourse data import casme2"):
+        data.micro_expressions(10)
+
+
+def test_micro_datasets_are_combined_as_in_megc(real):
+    make_casme2(real / "casme2")
+    make_samm(real / "samm")
+    clips = data.micro_expressions(None)
+    assert clips.name == "casme2+samm" and len(clips) == 4
+    assert set(clips.table["subject"]) == {"casme2/sub01", "casme2/sub02", "samm/006"}
+    assert set(clips.table["dataset"]) == {"casme2", "samm"}
+    assert "MEGC's composite" in data.describe(clips)
+    only = data.micro_expressions(None, datasets=["samm"])
+    assert only.name == "samm" and len(only) == 2
+    assert len(data.micro_expressions(2)) == 2  # the small budget samples clips
+
+
+def test_stays_synthetic_speaks_only_with_real_data(capsys):
+    data.stays_synthetic("Blinks", "no dataset counts them")
+    assert capsys.readouterr().out == ""
+    config.set_data("real")
+    data.stays_synthetic("Blinks", "no dataset counts them")
+    assert capsys.readouterr().out == "[real data] Blinks stays synthetic: no dataset counts them\n"
+
+
+def _photo_dataset(n_faces: int, n_blank: int):
+    photos = synth.faces(max(n_faces, 1), size=96, seed=4, split=None).subset(range(n_faces))
+    images = np.concatenate([photos.samples, np.zeros((n_blank, 96, 96), np.uint8)])
+    table = pd.DataFrame({"label": list(photos.table["label"]) + ["neutral"] * n_blank,
+                          "subject": "unknown", "split": ["train"] * (n_faces + n_blank - 1) + ["test"]})
+    return data.Dataset("photos", "image", emotions.FER2013_LABELS, images, table)
+
+
+def test_with_landmarks_measures_real_faces_once_and_caches_them(real, monkeypatch):
+    photos = _photo_dataset(3, 1)
+    measured = data.with_landmarks(photos, progress=False)
+    assert len(measured) == 3  # the blank image has no face
+    assert measured.extras["landmarks"].shape == (3, 478, 3) and measured.extras["blendshapes"].shape == (3, 52)
+    assert np.isfinite(measured.extras["landmarks"]).all()
+    points = measured.extras["landmarks"][:, :, :2]
+    assert points.min() >= -5 and points.max() <= 101  # in the 96-pixel image's coordinates, not the scaled one's
+    assert "measured 3 of 4 images (train 3/3, test 0/1)" in data.describe(measured)
+    assert list((real / ".cache" / "landmarks").glob("photos-*.npz"))
+
+    def no_landmarker(*args, **kwargs):
+        raise AssertionError("the cache should have been used")
+
+    monkeypatch.setattr(chapters, "measure_landmarks", no_landmarker)
+    again = data.with_landmarks(photos, progress=False)
+    np.testing.assert_array_equal(again.extras["landmarks"], measured.extras["landmarks"])
+
+
+def test_with_landmarks_refuses_data_without_any_face(real):
+    blank = _photo_dataset(0, 2)
+    with pytest.raises(NoFaceError, match="no face in any of the 2 images of 'photos'"):
+        data.with_landmarks(blank, progress=False)
+
+
+def test_with_landmarks_follows_the_face_through_real_clips(real):
+    clips = synth.clips(2, fps=30, seconds=1.0, size=160, color=True, framing="portrait", seed=2, split=None)
+    real_like = data.Dataset("clips", "video", clips.labels, clips.samples, clips.table.assign(subject="s1"))
+    measured = data.with_landmarks(real_like, progress=False)
+    assert len(measured) == 2
+    first = measured.extras["landmarks"][0]
+    assert first.shape == (clips.table["n_frames"][0], 478, 3)
+    error = np.linalg.norm(first[:, :, :2] - clips.extras["landmarks"][0][:, :, :2], axis=-1).mean()
+    assert error < 5.0  # pixels, on a 160-pixel frame
