@@ -159,7 +159,7 @@ def projection() -> None:
         clip_epoch += seconds
         print(f"clip network {name}: {seconds:.2f} s per epoch per 100 training clips")
     frame = np.zeros((480, 640, 3), np.uint8)
-    frame[120:360, 200:440] = face.as_rgb(face.resize(synth.faces(1, size=240, seed=3, color=True).samples[0], 240))
+    frame[120:360, 200:440] = face.as_rgb(face.resize(synth.faces(1, size=240, seed=3, color=True, framing="portrait", split=None).samples[0], 240))
     _, seconds = timed(face.track_meshes, [frame] * 50, fps=200.0)
     track = seconds / 50
     print(f"landmark tracking: {1000 * track:.1f} ms per 640 x 480 frame")

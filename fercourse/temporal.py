@@ -677,9 +677,20 @@ def random_folds(n: int, k: int, seed: int = 0, y=None):
     ``(name, train_index, test_index)`` like :func:`fercourse.data.loso_folds`.
 
     They ignore who is who, so one person's clips land on both sides: the leaky
-    protocol that leave-one-subject-out replaces.
+    protocol that leave-one-subject-out replaces.  When the rarest class has fewer
+    than ``k`` samples (a small real dataset), stratifying is impossible: the folds are
+    then plain random ones, with a warning.
     """
+    import warnings
+
     from sklearn.model_selection import KFold, StratifiedKFold
+
+    if y is not None:
+        rarest = int(np.unique(np.asarray(y), return_counts=True)[1].min())
+        if rarest < k:
+            warnings.warn(f"random_folds: the rarest class has {rarest} sample(s), fewer than the {k} folds, so the "
+                          "folds cannot be stratified; they are plain random folds.", stacklevel=2)
+            y = None
 
     splitter = StratifiedKFold(k, shuffle=True, random_state=seed) if y is not None else KFold(k, shuffle=True, random_state=seed)
     for i, (train_index, test_index) in enumerate(splitter.split(np.zeros(n), y)):

@@ -48,7 +48,7 @@ TIMEOUT = 900
 def data_folders(tmp_path_factory):
     """One data folder per FER2013 form, each also holding CASME II and SAMM."""
     root = tmp_path_factory.mktemp("real-data")
-    downloads = write_standins(root / "downloads", n_faces=300, n_clips=12, seed=0)
+    downloads = write_standins(root / "downloads", n_faces=300, n_clips=8, seed=0)
     folders = {}
     for form in ("fer2013", "fer2013-kaggle", "fer2013-folders"):
         folder = root / form

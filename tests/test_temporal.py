@@ -300,3 +300,11 @@ def test_magnify_amplifies_a_small_oscillation():
     assert big[:, 8, 8].astype(float).std() > 5 * clip[:, 8, 8].astype(float).std()
     with pytest.raises(InvalidInputError):
         temporal.magnify(clip.astype(float), fps=30)
+
+
+def test_random_folds_fall_back_to_plain_folds_when_a_class_is_too_rare():
+    y = np.array([0] * 10 + [1] * 10 + [2] * 3)
+    with pytest.warns(UserWarning, match="rarest class has 3 sample"):
+        folds = list(temporal.random_folds(len(y), 6, seed=0, y=y))
+    assert len(folds) == 6
+    assert sorted(np.concatenate([test for _, _, test in folds]).tolist()) == list(range(len(y)))

@@ -25,6 +25,7 @@ import pandas as pd
 from fercourse import config
 from fercourse.checks import count
 from fercourse.data.dataset import Dataset
+from fercourse.data.loaders import IMPORT_HINT, LOADERS, load_fer2013
 from fercourse.errors import DatasetError, InvalidInputError, NoFaceError
 
 __all__ = ["expressions", "micro_expressions", "with_landmarks", "stays_synthetic", "MICRO_DATASETS", "describe",
@@ -114,7 +115,6 @@ def expressions(n: int | None = 700, size: int = 48, seed: int = 0, **synthetic_
     resized to ``size`` if that is not 48.  The synthetic options are then ignored.
     """
     from fercourse import face, synth
-    from fercourse.data.loaders import load_fer2013
 
     if not config.use_real_data():
         return synth.faces(7000 if n is None else n, size=size, seed=seed, **synthetic_options)
@@ -161,7 +161,6 @@ def micro_expressions(n: int | None = 36, size: int = 64, seed: int = 0, dataset
     synthetic options are then ignored.
     """
     from fercourse import synth
-    from fercourse.data.loaders import LOADERS, _IMPORT_HINT
 
     if not config.use_real_data():
         return synth.clips(36 if n is None else n, size=size, seed=seed, kind="micro", **synthetic_options)
@@ -173,7 +172,7 @@ def micro_expressions(n: int | None = 36, size: int = 64, seed: int = 0, dataset
     if not present:
         raise DatasetError(
             f"Real data is switched on, but {config.data_dir()} holds none of {', '.join(names)}. "
-            + " or ".join(_IMPORT_HINT.format(name=name) for name in names[:1])
+            + " or ".join(IMPORT_HINT.format(name=name) for name in names[:1])
             + " Or switch back to the synthetic clips with FERCOURSE_DATA=embedded."
         )
     clips = _combine([LOADERS[name]() for name in present])

@@ -96,7 +96,8 @@ MICRO_FPS = 200.0
 DEFAULT_VIDEO_FPS = 30.0
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff")
 VIDEO_SUFFIXES = (".mp4", ".avi", ".mov", ".mkv")
-_IMPORT_HINT = "Put the download there with `python -m fercourse data import {name} <download>`."
+#: How every "dataset missing" message ends.
+IMPORT_HINT = "Put the download there with `python -m fercourse data import {name} <download>`."
 
 # ------------------------------------------------------------------- helpers
 
@@ -108,7 +109,7 @@ def _dataset_root(root, name: str) -> Path:
         what = "is a file, not a folder" if folder.exists() else "does not exist"
         raise DatasetError(
             f"The {name} folder {folder} {what}. Give the folder that holds the dataset. "
-            + _IMPORT_HINT.format(name=name)
+            + IMPORT_HINT.format(name=name)
         )
     return folder
 
@@ -561,7 +562,7 @@ def load_fer2013(path=None) -> Dataset:
         advice = ("Its test.csv has no labels, so it cannot be used for training or evaluation: add the "
                   "icml_face_data.csv or train.csv of the same download.")
     else:
-        advice = _IMPORT_HINT.format(name="fer2013")
+        advice = IMPORT_HINT.format(name="fer2013")
     shown = ", ".join(found[:8]) + (", ..." if len(found) > 8 else "") if found else "nothing"
     raise DatasetError(
         f"{root} holds neither fer2013.csv nor the train/ and test/ image folders of FER2013 "
@@ -653,7 +654,7 @@ def load_jaffe(root=None) -> Dataset:
         rows.append((label, subject.upper(), code.upper(), int(pose), int(number), _relative(file, root)))
     _warn_left_out(left_out, "whose names do not follow JAFFE's SUBJECT.CODE<pose>.<number>.tiff")
     if not rows:
-        raise DatasetError(f"{root} holds no JAFFE images named like KA.AN1.39.tiff. " + _IMPORT_HINT.format(name="jaffe"))
+        raise DatasetError(f"{root} holds no JAFFE images named like KA.AN1.39.tiff. " + IMPORT_HINT.format(name="jaffe"))
     table = pd.DataFrame(rows, columns=["label", "subject", "code", "pose", "number", "file"]).assign(split="unassigned")
     return Dataset("jaffe", "image", emotions.FER2013_LABELS, _stack_or_list(images), table)
 
