@@ -24,7 +24,7 @@ import pandas as pd
 
 from fercourse import config
 from fercourse.checks import count
-from fercourse.data.dataset import Dataset
+from fercourse.data.dataset import Dataset, proportional_counts
 from fercourse.data.loaders import IMPORT_HINT, LOADERS, load_fer2013
 from fercourse.errors import DatasetError, InvalidInputError, NoFaceError
 
@@ -42,8 +42,7 @@ _CACHE_VERSION = "1"
 
 def describe(dataset: Dataset) -> str:
     """One sentence on what ``dataset`` is: its own description, or its name and size."""
-    text = getattr(dataset, "description", "") or ""
-    return text or f"{dataset.name}: {len(dataset)} samples of {dataset.table['subject'].nunique()} subjects."
+    return dataset.description or f"{dataset.name}: {len(dataset)} samples of {dataset.table['subject'].nunique()} subjects."
 
 
 def split_summary(dataset: Dataset, sides=("train", "test")) -> str:
@@ -77,10 +76,7 @@ def stays_synthetic(section: str, why: str) -> None:
 
 
 def _with_description(dataset: Dataset, text: str) -> Dataset:
-    try:
-        dataset.description = text
-    except AttributeError:  # a Dataset without the field: keep the data, lose the sentence
-        pass
+    dataset.description = text
     return dataset
 
 
@@ -89,11 +85,7 @@ def _budget_sample(dataset: Dataset, n: int, seed: int, strata: list[str]) -> Da
     if n >= len(dataset):
         return dataset
     groups = dataset.table.groupby(strata, sort=True).indices
-    sizes = {key: len(rows) for key, rows in groups.items()}
-    exact = {key: n * size / len(dataset) for key, size in sizes.items()}
-    take = {key: int(np.floor(v)) for key, v in exact.items()}
-    for key in sorted(exact, key=lambda k: (-(exact[k] - take[k]), str(k)))[: n - sum(take.values())]:
-        take[key] += 1
+    take = proportional_counts(n, {key: len(rows) for key, rows in groups.items()})
     rng = np.random.default_rng(seed)
     chosen = np.sort(np.concatenate([rng.choice(groups[key], take[key], replace=False) for key in sorted(groups)
                                      if take[key] > 0]).astype(np.int64))
@@ -126,7 +118,6 @@ def expressions(n: int | None = 700, size: int = 48, seed: int = 0, **synthetic_
     if int(size) != side:
         resized = np.stack([face.resize(faces.sample(i), int(size)) for i in range(len(faces))])
         faces = Dataset(faces.name, faces.kind, faces.labels, resized, faces.table, faces.extras)
-        _with_description(faces, getattr(full, "description", ""))
     sentence = describe(full)
     if len(faces) < len(full):
         sentence += (f" Small budget: a sample of {len(faces):,} of its {len(full):,} faces, stratified by split and "

@@ -23,6 +23,7 @@ __all__ = [
     "subject_split",
     "loso_folds",
     "check_no_leak",
+    "proportional_counts",
 ]
 
 #: Columns every table has.
@@ -243,3 +244,23 @@ def loso_folds(table: pd.DataFrame) -> Iterator[tuple[str, np.ndarray, np.ndarra
         test = np.flatnonzero(subjects == name)
         train = np.flatnonzero(subjects != name)
         yield name, train, test
+
+
+def proportional_counts(target: int, counts: dict, capacity: dict | None = None) -> dict:
+    """``target`` shared among the keys of ``counts`` in proportion to their counts.
+
+    Largest remainders (ties in the order of ``counts``), none above its ``capacity``
+    (default: its count).  Used for stratified samples and made splits.
+    """
+    capacity = dict(counts) if capacity is None else capacity
+    total = sum(counts.values())
+    quota = {key: n * target / total for key, n in counts.items()}
+    taken = {key: min(int(np.floor(q)), capacity[key]) for key, q in quota.items()}
+    order = sorted(counts, key=lambda key: (-(quota[key] - np.floor(quota[key])), list(counts).index(key)))
+    while sum(taken.values()) < target:
+        room = [key for key in order if taken[key] < capacity[key]]
+        if not room:
+            break
+        for key in room[: target - sum(taken.values())]:
+            taken[key] += 1
+    return taken

@@ -55,7 +55,7 @@ import pandas as pd
 
 from fercourse import config, emotions
 from fercourse.checks import inside
-from fercourse.data.dataset import UNKNOWN_SUBJECT, Dataset
+from fercourse.data.dataset import UNKNOWN_SUBJECT, Dataset, proportional_counts
 from fercourse.errors import DatasetError, InvalidInputError
 
 __all__ = [
@@ -254,21 +254,6 @@ def _pixels(text: str, where: str, name: str = "fer2013.csv") -> np.ndarray:
     return values.astype(np.uint8).reshape(FER2013_SIDE, FER2013_SIDE)
 
 
-def _share_of(target: int, capacity: dict, counts: dict) -> dict:
-    """``target`` rows shared among labels in proportion to ``counts`` (largest remainders), within ``capacity``."""
-    total = sum(counts.values())
-    quota = {label: n * target / total for label, n in counts.items()}
-    taken = {label: min(int(np.floor(q)), capacity[label]) for label, q in quota.items()}
-    order = sorted(counts, key=lambda label: (-(quota[label] - np.floor(quota[label])), list(counts).index(label)))
-    while sum(taken.values()) < target:
-        room = [label for label in order if taken[label] < capacity[label]]
-        if not room:
-            break
-        for label in room[: target - sum(taken.values())]:
-            taken[label] += 1
-    return taken
-
-
 def _made_size(pool: int, sides: int) -> int:
     """Rows of each made split: FER2013's PublicTest share of a pool of training rows, at least one row where
     the pool allows, always leaving training rows."""
@@ -297,7 +282,7 @@ def _make_splits(table: pd.DataFrame, missing: list[str]) -> None:
     used = dict.fromkeys(counts, 0)
     split, source = table["split"].to_numpy(object), table["split_source"].to_numpy(object)
     for side in missing:
-        share = _share_of(size, {label: counts[label] - used[label] for label in counts}, counts)
+        share = proportional_counts(size, counts, {label: counts[label] - used[label] for label in counts})
         for label, n in share.items():
             rows = shuffled[label][used[label]: used[label] + n]
             split[rows], source[rows] = side, "made"
