@@ -27,13 +27,13 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=2024)
     args = parser.parse_args()
 
-    from fercourse import synth
+    from fercourse import realism, synth
     from fercourse.emotions import FER2013_LABELS
 
     n = args.per_class * len(FER2013_LABELS)
     data = synth.faces(n, size=192, color=True, seed=args.seed, framing="portrait", occlusion_rate=0.0,
                        max_pose=(15.0, 10.0, 10.0), intensity=(0.8, 1.0), split=None)
-    result = synth.measure_realism(data)
+    result = realism.measure_realism(data)
     errors = result.landmark_errors
     print(f"1. landmarker on {n} rendered 192x192 near-frontal faces")
     print(f"   face found:            {result.found}/{n} = {result.found / n:.1%}   (target >= 90 %)")

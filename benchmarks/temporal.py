@@ -40,7 +40,7 @@ def main() -> None:
     with stage("import", results):
         import torch
 
-        from fercourse import config, data, face, temporal
+        from fercourse import config, data, face, metrics, temporal
 
     torch.set_num_threads(args.threads)
     config.seed_everything(0)
@@ -61,7 +61,7 @@ def main() -> None:
         fit_predict = temporal.torch_fit_predict(name, x, y, 3, epochs=args.epochs, lr=3e-3, batch_size=8, balance=True)
         with stage(f"LOSO {name}", results):
             guess, _ = temporal.cross_validate(fit_predict, y, data.loso_folds(megc.table))
-        scores[name] = temporal.megc_scores(y, guess, 3)["UF1"]
+        scores[name] = metrics.megc_scores(y, guess, 3)["UF1"]
     print(f"PyTorch threads: {torch.get_num_threads()}")
     print(f"load average before: {np.round(load_before, 2).tolist()}, after: {np.round(os.getloadavg(), 2).tolist()}")
     print(f"{'stage':<36}{'wall s':>9}{'cpu s':>9}")

@@ -205,6 +205,23 @@ def quiet_stderr():
 
 
 _TF = None
+# The seed of the last ``config.seed_everything`` call (handed over by :func:`use_seed`), so
+# that TensorFlow, imported later, starts from it too.
+_SEED: int | None = None
+
+
+def use_seed(seed: int) -> None:
+    """Seed TensorFlow with ``seed``: now if it is already imported, else when :func:`tensorflow` imports it.
+
+    Parameters
+    ----------
+    seed : int
+        The seed, already checked by :func:`fercourse.config.seed_everything`.
+    """
+    global _SEED
+    _SEED = int(seed)
+    if "tensorflow" in sys.modules:
+        tensorflow().random.set_seed(_SEED)
 
 
 def tensorflow():
@@ -229,10 +246,8 @@ def tensorflow():
             legacy, version = _keras_is_legacy(tf)
         if not legacy:
             raise EnvironmentSetupError(_IMPORT_ORDER_HELP.format(version=version))
-        from fercourse.config import last_seed
-
-        if last_seed() is not None:
-            tf.random.set_seed(last_seed())
+        if _SEED is not None:
+            tf.random.set_seed(_SEED)
         _TF = tf
     return _TF
 

@@ -16,7 +16,8 @@ Both sides of the same mathematics:
   measures that, with PSNR and SSIM for how visible the cloak is.
 
 Every attack is seeded (foolbox draws its random starts from the framework's
-generator) so that results repeat exactly.
+global generator, seeded for the attack alone with
+:func:`fercourse.config.scoped_global_seed`) so that results repeat exactly.
 """
 
 from __future__ import annotations
@@ -27,10 +28,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from fercourse import _env
+from fercourse import _env, config
 from fercourse.checks import count, number, pixel_values
 from fercourse.emotions import FER2013_LABELS
 from fercourse.errors import InvalidInputError
+from fercourse.metrics import accuracy
 
 __all__ = [
     "LINF_EPSILONS",
@@ -174,8 +176,9 @@ class Target:
         e = np.exp(z - z.max(axis=1, keepdims=True))
         return (e / e.sum(axis=1, keepdims=True)).astype(np.float32)
 
-    def predict(self, images) -> list[str]:
-        return [self.classes[k] for k in self.predict_proba(images).argmax(axis=1)]
+    def predict(self, images) -> np.ndarray:
+        """The most likely label of each face (an array of names from ``classes``)."""
+        return np.asarray(self.classes)[self.predict_proba(images).argmax(axis=1)]
 
     def gradient(self, images, classes) -> np.ndarray:
         """Gradient of the summed cross-entropy loss towards ``classes`` with respect to the faces."""
@@ -356,12 +359,6 @@ def make_attack(name: str, **options):
     return getattr(fb.attacks, cls)(**{**defaults, **options})
 
 
-def _seed(seed: int) -> None:
-    from fercourse import config
-
-    config.seed_everything(seed)  # torch and (once imported) TensorFlow: foolbox's random starts use them
-
-
 def _norms(clean: np.ndarray, adversarial: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     delta = (adversarial - clean).reshape(*adversarial.shape[:-2], -1).astype(np.float64)
     return np.sqrt((delta**2).sum(axis=-1)), np.abs(delta).max(axis=-1)
@@ -489,9 +486,10 @@ def run_attack(target: Target, images, labels, attack: str = "pgd_linf", epsilon
     extra = {}
     if isinstance(fb_attack, (fb.attacks.HopSkipJumpAttack, fb.attacks.BoundaryAttack)):
         extra["starting_points"] = target.native(_starting_points(target, x, y))
-    _seed(seed)
     start = time.perf_counter()
-    with warnings.catch_warnings(record=True) as caught:
+    # foolbox draws its random starts from the framework's global generator (torch or
+    # TensorFlow): seeded for this attack only, the caller's random numbers stay put.
+    with config.scoped_global_seed(seed), warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         criterion = fb.criteria.Misclassification(target._native_labels(y))
         raw, clipped, success = fb_attack(target.fmodel, target.native(x), criterion, epsilons=run_on, **extra)
@@ -620,7 +618,7 @@ def transfer_matrix(sources: dict, targets: dict, images, labels, attack: str = 
     """
     import pandas as pd
 
-    rows = {"clean": {t: float((tgt.predict_proba(images).argmax(1) == _labels(labels, len(images), tgt.classes)).mean())
+    rows = {"clean": {t: accuracy(_labels(labels, len(images), tgt.classes), tgt.predict_proba(images).argmax(1))
                       for t, tgt in targets.items()}}
     for s, src in sources.items():
         result = run_attack(src, images, labels, attack, epsilons=[epsilon], seed=seed, **options)
@@ -628,7 +626,7 @@ def transfer_matrix(sources: dict, targets: dict, images, labels, attack: str = 
         if saved:
             crafted = quantize(crafted)
         rows[f"crafted on {s}"] = {
-            t: float((tgt.predict_proba(crafted).argmax(1) == result.labels).mean()) for t, tgt in targets.items()
+            t: accuracy(result.labels, tgt.predict_proba(crafted).argmax(1)) for t, tgt in targets.items()
         }
     return pd.DataFrame(rows).T.rename(columns=lambda t: f"on {t}")
 
@@ -783,8 +781,8 @@ def cloak_report(cloak: Cloak, models: dict, labels, defence=None):
         correct = before == y
         neutral = t.classes.index("neutral") if "neutral" in t.classes else -1
         rows[name] = {
-            "accuracy before": float(correct.mean()),
-            "accuracy after": float((after == y).mean()),
+            "accuracy before": accuracy(y, before),
+            "accuracy after": accuracy(y, after),
             "success": float((after[correct] != y[correct]).mean()) if correct.any() else np.nan,
             "reads neutral": float((after == neutral).mean()),
             "crafted on it": t.name in cloak.crafted_on,

@@ -35,7 +35,8 @@ import numpy as np
 
 from fercourse.checks import check_image_array, pixel_values
 from fercourse.errors import InvalidInputError
-from fercourse.face import mirror_indices, transform_points
+from fercourse.face import transform_points
+from fercourse.mesh import mirror_indices
 
 __all__ = [
     "Transform",
@@ -132,7 +133,7 @@ class HorizontalFlip(Transform):
     """Mirror left to right; landmarks are mirrored and renumbered.
 
     After the flip the subject's left eye sits where the right eye was, so the
-    points are permuted by :func:`fercourse.face.mirror_indices` (478, 468 or 68
+    points are permuted by :func:`fercourse.mesh.mirror_indices` (478, 468 or 68
     points) to keep every index's meaning.  For other point sets pass
     ``mirror`` (a permutation of ``range(N)``), or ``mirror=False`` to keep the order.
     """

@@ -6,15 +6,18 @@ the value in the form the caller needs or raises
 for a dataset's own files) whose message names the argument, says what was found and
 what to give instead.
 
-* images: :func:`check_image_array` (layout), :func:`image_uint8` (layout and values,
-  as ``uint8``), :func:`pixel_values` (values of any array of grey levels: ``uint8``
-  0..255 or floats in [0, 1]);
+* images: :func:`image` (one image, checked, as ``uint8`` grey or RGB: what every entry
+  point that takes an image calls), :func:`grey` (luminance, OpenCV's weights),
+  :func:`is_image` (one image rather than a batch?), :func:`check_image_array` (layout),
+  :func:`image_uint8` (layout and values, as ``uint8``), :func:`pixel_values` (values of
+  any array of grey levels: ``uint8`` 0..255 or floats in [0, 1]);
 * numbers: :func:`number`, :func:`positive`, :func:`count`;
-* arrays of coordinates or features: :func:`finite`;
+* arrays of coordinates or features: :func:`finite`; face-mesh landmarks: :func:`landmark_stack`;
 * paths: :func:`existing_file` (a file, not a folder), :func:`inside` (paths read from a
   dataset's own files).
 
-This module needs only NumPy, so any module can import it without cycles.
+This module needs only NumPy (and OpenCV inside :func:`grey`) and imports nothing of the
+course but its errors, so any module can import it without cycles.
 """
 
 from __future__ import annotations
@@ -27,8 +30,8 @@ import numpy as np
 
 from fercourse.errors import DatasetError, InvalidInputError
 
-__all__ = ["check_image_array", "image_uint8", "pixel_values", "finite", "number", "positive", "count", "existing_file",
-           "inside"]
+__all__ = ["image", "grey", "is_image", "check_image_array", "image_uint8", "pixel_values", "finite", "landmark_stack", "number", "positive", "count",
+           "existing_file", "inside"]
 
 #: How far float pixel values may stray outside [0, 1] from rounding (a few float32 steps).
 FLOAT_TOLERANCE = 1e-6
@@ -89,6 +92,96 @@ def image_uint8(image, name: str = "image") -> np.ndarray:
     raise InvalidInputError(f"{name} has dtype {image.dtype}; expected uint8 or float in [0, 1].")
 
 
+#: The ways :func:`image` returns an image: grey stays grey and colour becomes RGB, or always one of the two.
+IMAGE_LAYOUTS = ("keep", "rgb", "grey")
+#: Weights of R, G and B in the luminance that :func:`grey` computes (ITU-R BT.601, as OpenCV's RGB2GRAY).
+GREY_WEIGHTS = (0.299, 0.587, 0.114)
+
+
+def is_image(value) -> bool:
+    """Whether ``value`` is one image array, ``(H, W)`` or ``(H, W, C)`` with C in 1, 3, 4, rather than a batch.
+
+    Parameters
+    ----------
+    value : object
+        Anything; only NumPy arrays can be images here (paths are the callers' business).
+
+    Returns
+    -------
+    bool
+        True for one grey, RGB or RGBA image; False for a batch ``(N, H, W[, C])`` and anything else.
+    """
+    return isinstance(value, np.ndarray) and (value.ndim == 2 or (value.ndim == 3 and value.shape[2] in (1, 3, 4)))
+
+
+def grey(pixels, name: str = "image") -> np.ndarray:
+    """The luminance of RGB(A) pixels: ``0.299 R + 0.587 G + 0.114 B``, as OpenCV's ``COLOR_RGB2GRAY``.
+
+    The one colour-to-grey conversion of the course, for one image or a batch.
+
+    Parameters
+    ----------
+    pixels : array_like
+        Colour channels last: ``(..., 3)`` RGB or ``(..., 4)`` RGBA (alpha is ignored);
+        ``uint8`` 0..255 or floats in [0, 1] (:func:`pixel_values` checks them).
+    name : str
+        The argument's name in error messages.
+
+    Returns
+    -------
+    numpy.ndarray
+        The array without its channel axis: ``uint8`` rounded as OpenCV rounds for
+        ``uint8`` input, floats for float input.
+    """
+    array = pixel_values(pixels, name)
+    if array.ndim < 3 or array.shape[-1] not in (3, 4) or array.size == 0:
+        raise InvalidInputError(
+            f"{name} has shape {array.shape}; converting to grey needs colour channels last: (..., 3) RGB or "
+            "(..., 4) RGBA."
+        )
+    rgb = array[..., :3]
+    if rgb.dtype == np.uint8:
+        import cv2
+
+        flat = np.ascontiguousarray(rgb.reshape(-1, 1, 3))
+        return cv2.cvtColor(flat, cv2.COLOR_RGB2GRAY).reshape(rgb.shape[:-1])
+    if rgb.dtype == bool:
+        rgb = rgb.astype(np.float64)
+    return rgb @ np.asarray(GREY_WEIGHTS, dtype=rgb.dtype)
+
+
+def image(picture, name: str = "image", layout: str = "keep") -> np.ndarray:
+    """One image checked (:func:`image_uint8`) and returned as a contiguous ``uint8`` array.
+
+    Parameters
+    ----------
+    picture : numpy.ndarray
+        ``(H, W)`` or ``(H, W, C)`` with C in 1, 3 (RGB), 4 (RGBA, alpha dropped);
+        ``uint8`` values, or floats in [0, 1].  Image files are read by
+        :func:`fercourse.face.load_image` first (``face.as_rgb`` does both).
+    name : str
+        The argument's name in error messages.
+    layout : {"keep", "rgb", "grey"}
+        ``"keep"``: grey stays ``(H, W)``, colour becomes ``(H, W, 3)`` RGB;
+        ``"rgb"``: always ``(H, W, 3)`` (grey repeated); ``"grey"``: always ``(H, W)``
+        (colour by :func:`grey`).
+
+    Returns
+    -------
+    numpy.ndarray
+        The image in the asked layout.
+    """
+    if layout not in IMAGE_LAYOUTS:
+        raise InvalidInputError(f"layout must be one of {', '.join(map(repr, IMAGE_LAYOUTS))}, got {layout!r}.")
+    pixels = image_uint8(picture, name)
+    if pixels.shape[2] == 1:
+        if layout == "rgb":
+            return np.ascontiguousarray(np.repeat(pixels, 3, axis=2))
+        return np.ascontiguousarray(pixels[:, :, 0])
+    rgb = np.ascontiguousarray(pixels[:, :, :3])
+    return grey(rgb, name) if layout == "grey" else rgb
+
+
 def pixel_values(array, name: str = "images") -> np.ndarray:
     """Check the values of an array of grey levels (any shape): ``uint8`` 0..255 or floats in [0, 1].
 
@@ -146,6 +239,43 @@ def finite(array, name: str, what: str = "values") -> np.ndarray:
             "drop the samples where they are missing (a face not found?) or fill them in."
         )
     return values
+
+
+def landmark_stack(meshes, name: str = "meshes") -> np.ndarray:
+    """Face-mesh landmarks of one or more faces or frames as one ``(T, N, 2)`` float64 array.
+
+    Parameters
+    ----------
+    meshes : FaceMesh, array or sequence
+        A face mesh (any object with a ``landmarks`` array, such as
+        :class:`fercourse.face.FaceMesh`), landmarks ``(N, 2|3)``, or one per frame or face
+        as a list (of meshes or arrays) or a ``(T, N, 2|3)`` array; N is 478 or 468.
+    name : str
+        The argument's name in error messages.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(T, N, 2)``: x and y only; ``T`` is 1 for a single face.
+    """
+    if hasattr(meshes, "landmarks"):
+        meshes = [meshes]
+    if isinstance(meshes, (list, tuple)):
+        meshes = [getattr(m, "landmarks", m) for m in meshes]
+    try:
+        points = np.asarray(meshes, dtype=np.float64)
+    except (TypeError, ValueError):
+        points = np.empty(0)
+    if points.ndim == 2:
+        points = points[None]
+    if points.ndim != 3 or points.shape[1] not in (468, 478) or points.shape[2] not in (2, 3) or len(points) == 0:
+        raise InvalidInputError(
+            f"{name} has shape {points.shape}; expected a FaceMesh, landmarks (478, 2|3), or one per "
+            "frame or face as a list or a (frames, 478, 2|3) array."
+        )
+    if not np.all(np.isfinite(points)):
+        raise InvalidInputError(f"{name} contains NaN or infinite coordinates.")
+    return points[:, :, :2]
 
 
 # ---------------------------------------------------------------------- numbers

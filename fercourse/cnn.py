@@ -20,13 +20,15 @@ from __future__ import annotations
 
 import numpy as np
 
-from fercourse import assets
+from fercourse import assets, mesh
 from fercourse._env import keras, quiet_stderr
-from fercourse.checks import count, finite, pixel_values
+from fercourse.checks import count, finite, is_image, pixel_values
 from fercourse.emotions import FER2013_LABELS
 from fercourse.errors import InvalidInputError
+from fercourse.models import Registry
 
 __all__ = [
+    "BaseClassifier",
     "PretrainedFER",
     "TorchFER",
     "SimpleCNN",
@@ -61,7 +63,7 @@ def _face_list(faces):
     """One face or a batch of faces as a sequence (a list or an array whose items are faces)."""
     if isinstance(faces, np.ndarray):
         # (H, W) and (H, W, C) are one face; (N, H, W) and (N, H, W, C) are a batch.
-        one_image = faces.ndim == 2 or (faces.ndim == 3 and faces.shape[-1] in (1, 3, 4))
+        one_image = is_image(faces)
         if faces.ndim == 3 and not one_image and faces.shape[-1] < MIN_FACE_SIDE:
             raise InvalidInputError(
                 f"faces has shape {faces.shape}: one face with {faces.shape[-1]} channels, or {faces.shape[0]} "
@@ -95,8 +97,13 @@ def _face_batch(faces, size: int, first: int = 0) -> np.ndarray:
     return batch / 255.0
 
 
-class _Classifier:
-    """``predict`` from ``predict_proba``; subclasses set ``classes`` and ``input_size``."""
+class BaseClassifier:
+    """The course's face-crop classifiers (:class:`PretrainedFER`, :class:`TorchFER`): ``predict`` from ``predict_proba``.
+
+    Subclasses set ``classes`` (the label names, in the order of the probability
+    columns) and ``input_size`` (the side of the square grey crops the model reads),
+    and write ``predict_proba(faces)``.
+    """
 
     classes: tuple[str, ...] = FER2013_LABELS
     input_size: int = 48
@@ -104,12 +111,12 @@ class _Classifier:
     def predict_proba(self, faces) -> np.ndarray:  # pragma: no cover - abstract
         raise NotImplementedError
 
-    def predict(self, faces) -> list[str]:
-        """The most likely expression name for each face."""
-        return [self.classes[i] for i in self.predict_proba(faces).argmax(axis=1)]
+    def predict(self, faces) -> np.ndarray:
+        """The most likely expression name for each face (an array of names from ``classes``)."""
+        return np.asarray(self.classes)[self.predict_proba(faces).argmax(axis=1)]
 
 
-class PretrainedFER(_Classifier):
+class PretrainedFER(BaseClassifier):
     """The shipped FER2013 mini-Xception behind a ``predict`` / ``predict_proba`` interface.
 
     It expects face crops: grey (or RGB, converted) images of any size, resized to
@@ -150,7 +157,7 @@ class PretrainedFER(_Classifier):
         return keras_grad_cam(self.model, self._prepare(faces), target=target)
 
 
-class TorchFER(_Classifier):
+class TorchFER(BaseClassifier):
     """A trained PyTorch model behind the same interface as :class:`PretrainedFER`.
 
     Faces of any size are converted to grey, resized to ``model.input_size`` and
@@ -390,7 +397,7 @@ class InceptionNet(_FERNet):
 def hybrid_feature_size(input_size: int = 48) -> int:
     """Length of :func:`hybrid_features`' vectors: HOG (8-pixel cells, 2 x 2 blocks, 9 bins) + 478 x 2 landmarks."""
     blocks = input_size // 8 - 1
-    return blocks * blocks * 4 * 9 + 478 * 2
+    return blocks * blocks * 4 * 9 + mesh.N_LANDMARKS * 2
 
 
 def hybrid_features(images, landmarks) -> np.ndarray:
@@ -408,7 +415,7 @@ def hybrid_features(images, landmarks) -> np.ndarray:
     points = finite(landmarks, "hybrid_features: landmarks", "coordinates").astype(np.float32)
     if images.ndim != 3 or images.shape[1] != images.shape[2]:
         raise InvalidInputError(f"hybrid_features: images must be (N, S, S) grey squares, got shape {images.shape}.")
-    if points.ndim != 3 or points.shape[0] != len(images) or points.shape[1] != 478 or points.shape[2] < 2:
+    if points.ndim != 3 or points.shape[0] != len(images) or points.shape[1] != mesh.N_LANDMARKS or points.shape[2] < 2:
         raise InvalidInputError(
             f"hybrid_features: landmarks must be (N, 478, 2 or 3) for N={len(images)} images, got shape {points.shape}."
         )
@@ -447,14 +454,15 @@ class HybridNet(_FERNet):
         return self.head(torch.cat([self.image_pool(self.image(images)), self.vector(features)], dim=1))
 
 
-ARCHITECTURES = {
+#: The networks of :func:`build` by name (a :class:`fercourse.models.Registry` of their classes).
+ARCHITECTURES = Registry("architecture", {
     "simple": SimpleCNN,
     "mini_xception": MiniXception,
     "dexpression": DeXpression,
     "mobilenet_v2": MobileNetV2,
     "inception": InceptionNet,
     "hybrid": HybridNet,
-}
+})
 
 #: Trainable parameters of each architecture built with its defaults, 48 x 48 input and
 #: seven classes (``count_parameters(build(name))``; tests/test_cnn.py checks them).
@@ -473,13 +481,12 @@ def build(name: str, n_classes: int = 7, input_size: int = 48, **options) -> nn.
 
     ``options`` go to the class (``width=`` for MobileNetV2 and SimpleCNN, ``dropout=``...).
     """
-    if name not in ARCHITECTURES:
-        raise InvalidInputError(f"build: unknown architecture {name!r}; choose one of {', '.join(ARCHITECTURES)}.")
+    builder = ARCHITECTURES.builder(name)
     if isinstance(n_classes, bool) or not isinstance(n_classes, (int, np.integer)) or n_classes < 2:
         raise InvalidInputError(f"build: n_classes must be an integer of at least 2, got {n_classes!r}.")
     if isinstance(input_size, bool) or not isinstance(input_size, (int, np.integer)) or not 32 <= input_size <= 512:
         raise InvalidInputError(f"build: input_size must be an integer from 32 to 512 pixels, got {input_size!r}.")
-    return ARCHITECTURES[name](n_classes=int(n_classes), input_size=int(input_size), **options)
+    return builder(n_classes=int(n_classes), input_size=int(input_size), **options)
 
 
 def count_parameters(model) -> int:
@@ -594,7 +601,7 @@ def keras_grad_cam(model, images, target=None, layer_name: str | None = None) ->
         raise InvalidInputError(f"keras_grad_cam: images must be (N, H, W, C), got shape {tuple(x.shape)}.")
     if layer_name is None:
         conv_types = (k.layers.Conv2D, k.layers.SeparableConv2D, k.layers.DepthwiseConv2D)
-        convs = [l for l in model.layers if isinstance(l, conv_types) and len(l.output.shape) == 4]
+        convs = [layer for layer in model.layers if isinstance(layer, conv_types) and len(layer.output.shape) == 4]
         if not convs:
             raise InvalidInputError("keras_grad_cam: the model has no convolution layer.")
         layer = convs[-1]

@@ -34,9 +34,9 @@ Training cells ask :func:`pick` for their epochs and sample counts, for example
 
 from __future__ import annotations
 
+import contextlib
 import os
 import random
-import sys
 from pathlib import Path
 from typing import TypeVar
 
@@ -66,6 +66,7 @@ __all__ = [
     "pick",
     "seed_everything",
     "last_seed",
+    "scoped_global_seed",
 ]
 
 DATA_DIR_ENV = "FERCOURSE_DATA_DIR"
@@ -213,13 +214,92 @@ def seed_everything(seed: int = DEFAULT_SEED) -> np.random.Generator:
         torch = None
     if torch is not None:
         torch.manual_seed(seed)
-    if "tensorflow" in sys.modules:
-        from fercourse._env import tensorflow
+    from fercourse._env import use_seed
 
-        tensorflow().random.set_seed(seed)
+    use_seed(seed)  # TensorFlow: seeded now if imported, else when the library first imports it
     return np.random.default_rng(seed)
 
 
 def last_seed() -> int | None:
     """The seed most recently given to :func:`seed_everything` (``None`` if never called)."""
     return _state["seed"]
+
+
+@contextlib.contextmanager
+def scoped_global_seed(seed: int):
+    """Seed the global random generators for one ``with`` block, then put back their previous state.
+
+    The library's functions take a ``seed=`` and use local generators wherever the
+    frameworks offer one.  A few things only draw from a global generator: PyTorch
+    layers take their initial weights (and dropout its masks) from torch's default
+    generator, Keras and Spektral initialisers and ``model.fit`` use TensorFlow's global
+    seed, Keras' seed generator and NumPy's global generator, and foolbox's random
+    starts use the framework's generator.  Those calls run inside this block.
+
+    Inside, Python's ``random``, NumPy's global generator, PyTorch (CPU, and CUDA once
+    started), TensorFlow (when already imported) and Keras' seed generator are seeded
+    with ``seed``, as :func:`seed_everything` and ``keras.utils.set_random_seed`` do, so
+    the block repeats exactly.  On the way out each of them gets back the state it had
+    before (TensorFlow: its global seed and operation-seed sequence), so the caller's
+    own random numbers are not moved by a library call.  :func:`last_seed` is not changed.
+
+    Parameters
+    ----------
+    seed : int
+        An integer in [0, 2**32).
+
+    Yields
+    ------
+    None
+    """
+    import sys
+
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or not 0 <= int(seed) < 2**32:
+        raise InvalidInputError(f"scoped_global_seed: seed must be an integer in [0, 2**32), got {seed!r}.")
+    seed = int(seed)
+    python_state, numpy_state = random.getstate(), np.random.get_state()
+    try:
+        from fercourse._env import torch as load_torch
+
+        torch = load_torch()
+    except ImportError:  # torch is optional for the parts that do not use it
+        torch = None
+    torch_state = cuda_state = None
+    if torch is not None:
+        torch_state = torch.get_rng_state()
+        if torch.cuda.is_available() and torch.cuda.is_initialized():
+            cuda_state = torch.cuda.get_rng_state_all()
+    tf_context = keras_backend = None
+    if "tensorflow" in sys.modules:
+        from tensorflow.python.eager import context as tf_context
+
+        tf_context = tf_context.context()
+        # TensorFlow keeps its eager global seed and operation-seed sequence nowhere public.
+        tf_state = {key: getattr(tf_context, key) for key in ("_seed", "_rng") if hasattr(tf_context, key)}
+        keras_backend = sys.modules.get("tf_keras.src.backend")
+        keras_generator = getattr(keras_backend._SEED_GENERATOR, "generator", None) if keras_backend else None
+    try:
+        random.seed(seed)
+        np.random.seed(seed)
+        if torch is not None:
+            torch.manual_seed(seed)
+        if tf_context is not None:
+            sys.modules["tensorflow"].random.set_seed(seed)
+            if keras_backend is not None:
+                keras_backend._SEED_GENERATOR.generator = random.Random(seed)
+        yield
+    finally:
+        random.setstate(python_state)
+        np.random.set_state(numpy_state)
+        if torch is not None:
+            torch.set_rng_state(torch_state)
+            if cuda_state is not None:
+                torch.cuda.set_rng_state_all(cuda_state)
+        if tf_context is not None:
+            for key in ("_seed", "_rng"):
+                if key in tf_state:
+                    setattr(tf_context, key, tf_state[key])
+                elif hasattr(tf_context, key):
+                    delattr(tf_context, key)
+            if keras_backend is not None:
+                keras_backend._SEED_GENERATOR.generator = keras_generator

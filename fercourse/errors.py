@@ -18,6 +18,7 @@ __all__ = [
     "DatasetError",
     "AssetError",
     "EnvironmentSetupError",
+    "NoCameraError",
 ]
 
 
@@ -56,3 +57,7 @@ class EnvironmentSetupError(FERCourseError, RuntimeError):
     ``TF_USE_LEGACY_KERAS=1``, so ``tf.keras`` is Keras 3 and cannot load the
     course's tf.keras models.
     """
+
+
+class NoCameraError(FERCourseError, OSError):
+    """No camera could be opened, or no frame has arrived from one yet (:mod:`fercourse.live`)."""

@@ -17,12 +17,13 @@ pieces below it:
   mouth and face crops of a clip);
 * :func:`equalize`, :func:`smooth`, :func:`resize`, :func:`convert_color` -- small
   functions that compose;
-* landmark conventions: ``REGIONS`` (index sets of eyes, brows, nose, mouth, face
-  oval, irises), :data:`LANDMARKS_68` (the iBUG/dlib 68 points), :func:`eye_centers`,
-  :func:`canonical_mesh` and :func:`mirror_indices` (what a horizontal flip does
-  to the indices), :func:`eye_line_angle`;
+* the eyes of any face: :func:`eye_centers` (of a FaceMesh, a detection or
+  landmarks) and :func:`eye_line_angle`.  The mesh's own conventions (``REGIONS``,
+  ``LANDMARKS_68``, ``CROP_REGIONS``, ``N_LANDMARKS``, ``mesh_edges``,
+  ``canonical_mesh``, ``mirror_indices``, the inter-ocular distance) live in
+  :mod:`fercourse.mesh` and are reachable here under their old names;
 * scoring against ground truth (such as the exact landmarks of :mod:`fercourse.synth`):
-  :func:`box_iou`, :func:`match_boxes`, :func:`detection_testset` and
+  :func:`box_iou` and :func:`match_boxes` (from :mod:`fercourse.matching`), :func:`detection_testset` and
   :func:`evaluate_detectors` for detectors, :func:`landmark_distances` and
   :func:`region_errors` for landmarks.
 
@@ -47,7 +48,6 @@ Conventions, used everywhere in the course:
 from __future__ import annotations
 
 import atexit
-import functools
 import math
 import os
 import re
@@ -59,17 +59,22 @@ from typing import NamedTuple
 
 import numpy as np
 
-from fercourse import assets
+from fercourse import assets, mesh
 from fercourse._env import quiet_stderr
-from fercourse.checks import check_image_array, existing_file
-from fercourse.checks import image_uint8 as _to_uint8
+from fercourse.checks import check_image_array, existing_file, landmark_stack
+from fercourse.checks import grey as _grey
+from fercourse.checks import image as _checked_image
+from fercourse.checks import is_image as _is_image
 from fercourse.checks import positive as _positive
 from fercourse.errors import AssetError, InvalidInputError, NoFaceError
+from fercourse.mesh import CROP_REGIONS, LANDMARKS_68, N_LANDMARKS, canonical_mesh, mirror_indices
+from fercourse.mesh import edges as mesh_edges
+from fercourse.matching import box_iou, match_boxes  # re-exported: chapter 03 calls face.match_boxes
 
 __all__ = [
     "N_LANDMARKS",
     "LANDMARKS_68",
-    "REGIONS",
+    "REGIONS",  # noqa: F822 (a module __getattr__ gives it, from fercourse.mesh)
     "CROP_REGIONS",
     "KEYPOINT_NAMES",
     "DETECTION_METHODS",
@@ -85,6 +90,8 @@ __all__ = [
     "MAX_IMAGE_PIXELS",
     "load_image",
     "decode_image",
+    "decode_frame",
+    "encode_frame",
     "check_image_array",
     "detect_meshes",
     "detect_mesh",
@@ -117,8 +124,6 @@ __all__ = [
     "resize",
     "convert_color",
 ]
-
-N_LANDMARKS = 478
 
 # --------------------------------------------------------------------------- images
 
@@ -187,7 +192,7 @@ def _upright(image: np.ndarray, orientation: int) -> np.ndarray:
 def decode_image(data: np.ndarray, name: str) -> np.ndarray | None:
     """RGB ``uint8`` of encoded image bytes (a 1-D ``uint8`` array), or ``None`` if they do not decode.
 
-    The one decoding path of :func:`load_image` and :func:`fercourse.live.decode_frame`:
+    The one decoding path of :func:`load_image` and :func:`decode_frame`:
     the declared size is checked against :data:`MAX_IMAGE_PIXELS` before decoding; an
     EXIF orientation tag is applied as photo viewers do (only when there is one); a
     16-bit image is scaled to 8 bits (0..65535 to 0..255); an alpha channel is dropped.
@@ -229,6 +234,48 @@ def load_image(file: str | os.PathLike) -> np.ndarray:
     return image
 
 
+def decode_frame(data, name: str = "frame") -> np.ndarray:
+    """Decode the bytes of a JPEG or PNG image (as the webcam widget sends them) to RGB ``uint8``.
+
+    ``data``: ``bytes``, ``bytearray``, ``memoryview`` or a 1-D ``uint8`` array.
+    Anything that is not a readable image raises :class:`InvalidInputError`
+    naming what was received; decoding follows :func:`decode_image`
+    (size limit, EXIF orientation).
+    """
+    if isinstance(data, np.ndarray) and data.dtype == np.uint8 and data.ndim == 1:
+        buffer = data
+    elif isinstance(data, (bytes, bytearray, memoryview)):
+        buffer = np.frombuffer(bytes(data), dtype=np.uint8)
+    else:
+        raise InvalidInputError(
+            f"{name} must be the bytes of a JPEG or PNG image, got {type(data).__name__}; "
+            "the webcam widget sends such bytes, and live.encode_frame makes them from an array."
+        )
+    if buffer.size == 0:
+        raise InvalidInputError(f"{name} is empty (0 bytes); expected the bytes of a JPEG or PNG image.")
+    image = decode_image(buffer, name)
+    if image is None:
+        head = bytes(buffer[:8].tobytes())
+        raise InvalidInputError(
+            f"{name} could not be decoded: {buffer.size} bytes starting with {head!r} are not a JPEG or PNG "
+            "image (a JPEG starts with b'\\xff\\xd8', a PNG with b'\\x89PNG'); send encoded image bytes."
+        )
+    return image
+
+
+def encode_frame(image, quality: int = 85) -> bytes:
+    """JPEG bytes of an image (what the webcam widget sends), ``quality`` 1..100."""
+    import cv2
+
+    if not 1 <= int(quality) <= 100:
+        raise InvalidInputError(f"quality must lie in 1..100, got {quality!r}.")
+    ok, data = cv2.imencode(".jpg", cv2.cvtColor(as_rgb(image), cv2.COLOR_RGB2BGR),
+                            [cv2.IMWRITE_JPEG_QUALITY, int(quality)])
+    if not ok:  # pragma: no cover - OpenCV encodes any valid uint8 image
+        raise InvalidInputError("The image could not be encoded as JPEG.")
+    return data.tobytes()
+
+
 def as_rgb(image, name: str = "image") -> np.ndarray:
     """Return ``image`` as a contiguous ``(H, W, 3)`` RGB ``uint8`` array.
 
@@ -236,26 +283,23 @@ def as_rgb(image, name: str = "image") -> np.ndarray:
     or RGBA ``(H, W, 4)`` (alpha dropped); ``uint8`` values, or floats in [0, 1].
     Anything else raises :class:`InvalidInputError` naming the problem.
     """
-    if isinstance(image, (str, os.PathLike)):
-        return load_image(image)
-    out = _to_uint8(image, name)
-    if out.shape[2] == 1:
-        out = np.repeat(out, 3, axis=2)
-    return np.ascontiguousarray(out[:, :, :3])
+    return _as_image(image, name, "rgb")
 
 
-def _as_image(image, name: str = "image") -> np.ndarray:
-    """Like :func:`as_rgb`, but grey images stay ``(H, W)`` grey."""
-    if isinstance(image, np.ndarray) and (image.ndim == 2 or (image.ndim == 3 and image.shape[2] == 1)):
-        return np.ascontiguousarray(_to_uint8(image, name)[:, :, 0])
-    return as_rgb(image, name)
+def _as_image(image, name: str = "image", layout: str = "keep") -> np.ndarray:
+    """An image argument (an array or an image file's path) through :func:`fercourse.checks.image`.
+
+    With the default ``layout`` grey images stay ``(H, W)`` grey and colour ones become RGB.
+    """
+    return _checked_image(load_image(image) if isinstance(image, (str, os.PathLike)) else image, name, layout)
 
 
 def to_gray(image, name: str = "image") -> np.ndarray:
-    """Return an ``(H, W)`` ``uint8`` grey version of any image :func:`as_rgb` accepts."""
-    import cv2
+    """Return an ``(H, W)`` ``uint8`` grey version of any image :func:`as_rgb` accepts.
 
-    return cv2.cvtColor(as_rgb(image, name=name), cv2.COLOR_RGB2GRAY)
+    Grey is the luminance of :func:`fercourse.checks.grey`, the course's one conversion.
+    """
+    return _as_image(image, name, "grey")
 
 
 def _size_pair(size, name: str = "size") -> tuple[int, int]:
@@ -564,180 +608,15 @@ def track_meshes(frames, fps: float = 30.0) -> list[FaceMesh | None]:
     return [meshes[0] if meshes else None for meshes in found]
 
 
-def _connections():
-    with quiet_stderr():
-        from mediapipe.tasks.python import vision
-
-    return vision.FaceLandmarksConnections
-
-
-def mesh_edges() -> np.ndarray:
-    """The distinct undirected edges of MediaPipe's face-mesh tessellation, ``(1322, 2)``.
-
-    MediaPipe lists the tessellation as 2,556 connections: the three sides of each
-    of its 852 triangles, so every inner edge appears twice.  Without the repeats
-    there are 1,322 edges over the 468 face points; the 10 iris points (468-477)
-    are not part of the tessellation.  Each row is ``(i, j)`` with ``i < j``, sorted.
-    """
-    pairs = {tuple(sorted((c.start, c.end))) for c in _connections().FACE_LANDMARKS_TESSELATION}
-    return np.array(sorted(pairs), dtype=np.int64)
-
-
 # ------------------------------------------------------------ landmark conventions
-
-#: Approximate correspondence from the 478-point mesh to the 68 points of the
-#: iBUG 300-W / dlib convention: ``mesh.landmarks[LANDMARKS_68]`` is ``(68, 3)``.
-#: The two meshes were not designed to match, so these are the mesh points
-#: nearest to where the 68 points are defined (chosen at even spacing along
-#: MediaPipe's jaw, brow, eye and lip contours of the canonical face), not
-#: exact equivalents.  Order as in iBUG (left/right: the subject's): jaw 0-16
-#: from the right ear over the chin to the left ear; right brow 17-21 from its
-#: outer end inwards, left brow 22-26 from its inner end outwards; nose bridge
-#: 27-30 down to the tip; nostril base 31-35; right eye 36-41 and left eye 42-47,
-#: each clockwise in the image from its image-left corner; outer lips 48-59 and
-#: inner lips 60-67, each from the right mouth corner along the upper lip.
-LANDMARKS_68 = np.array(
-    [127, 234, 93, 132, 58, 136, 150, 176, 152, 400, 379, 365, 288, 361, 323, 454, 356,
-     70, 63, 105, 66, 107, 336, 296, 334, 293, 300,
-     168, 197, 5, 1, 98, 97, 2, 326, 327,
-     33, 160, 158, 133, 153, 144, 362, 385, 387, 263, 373, 380,
-     61, 40, 37, 0, 267, 270, 291, 321, 314, 17, 84, 91,
-     78, 81, 13, 311, 308, 402, 14, 178],
-    dtype=np.int64,
-)
-LANDMARKS_68.flags.writeable = False
-
-# The iBUG points whose mean is each eye's centre: right eye 36-41, left eye 42-47.
-_EYES_68 = (slice(36, 42), slice(42, 48))
-
-#: The MicroX crops made by :func:`region_crops`, in MicroX's order.
-CROP_REGIONS = ("right_eye", "left_eye", "nose", "mouth", "face")
-
-_REGION_CONNECTIONS = {
-    "left_eye": "FACE_LANDMARKS_LEFT_EYE",
-    "right_eye": "FACE_LANDMARKS_RIGHT_EYE",
-    "left_brow": "FACE_LANDMARKS_LEFT_EYEBROW",
-    "right_brow": "FACE_LANDMARKS_RIGHT_EYEBROW",
-    "nose": "FACE_LANDMARKS_NOSE",
-    "mouth": "FACE_LANDMARKS_LIPS",
-    "face_oval": "FACE_LANDMARKS_FACE_OVAL",
-    "left_iris": "FACE_LANDMARKS_LEFT_IRIS",
-    "right_iris": "FACE_LANDMARKS_RIGHT_IRIS",
-}
-# MediaPipe's iris connections are the four rim points; add each iris centre.
-_IRIS_CENTRES = {"left_iris": 473, "right_iris": 468}
+# The mesh's numbering, index sets, canonical face and mirroring live in
+# fercourse.mesh; the names imported from it at the top stay reachable here.
 
 
-@functools.cache
-def _regions() -> dict[str, np.ndarray]:
-    """The value of ``REGIONS`` (described above :func:`__getattr__`)."""
-    connections = _connections()
-    regions = {}
-    for name, attribute in _REGION_CONNECTIONS.items():
-        points = {p for c in getattr(connections, attribute) for p in (c.start, c.end)}
-        points |= {_IRIS_CENTRES[name]} if name in _IRIS_CENTRES else set()
-        regions[name] = np.array(sorted(points), dtype=np.int64)
-        regions[name].flags.writeable = False
-    return regions
-
-
-# ``REGIONS[name]``: a sorted index array into the 478 landmarks, from MediaPipe's
-# FaceLandmarksConnections -- left_eye, right_eye, left_brow, right_brow, nose,
-# mouth (the lip contours), face_oval, left_iris and right_iris (centre and rim);
-# left and right are the subject's.  Built on first use (module __getattr__),
-# because it needs MediaPipe, whose import takes seconds.
 def __getattr__(name):
-    if name == "REGIONS":
-        return _regions()
+    if name == "REGIONS":  # built on first use by fercourse.mesh (it needs MediaPipe)
+        return mesh.REGIONS
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-def _varint(data: bytes, i: int) -> tuple[int, int]:
-    value = shift = 0
-    while True:
-        byte = data[i]
-        i += 1
-        value |= (byte & 0x7F) << shift
-        shift += 7
-        if byte < 0x80:
-            return value, i
-
-
-def _protobuf_fields(data: bytes):
-    """``(field number, value)`` of each field of a serialised protobuf message."""
-    i = 0
-    while i < len(data):
-        key, i = _varint(data, i)
-        number, wire = key >> 3, key & 7
-        if wire == 0:
-            value, i = _varint(data, i)
-        elif wire in (1, 5):
-            width = 8 if wire == 1 else 4
-            value, i = data[i : i + width], i + width
-        elif wire == 2:
-            length, i = _varint(data, i)
-            value, i = data[i : i + length], i + length
-        else:
-            raise AssetError(f"Unexpected protobuf wire type {wire} in the model bundle; reinstall fercourse.")
-        yield number, value
-
-
-@functools.cache
-def canonical_mesh() -> np.ndarray:
-    """MediaPipe's canonical (neutral, frontal, symmetric) face: ``(468, 3)`` in centimetres.
-
-    Read from the shipped bundle's geometry metadata (its ``canonical_mesh``, a
-    Mesh3d whose vertex buffer holds x, y, z, u, v per vertex), and turned to
-    the axes of :class:`FaceMesh`: x to the image's right (the subject's left),
-    y down, z away from the camera; the origin is the head centre and the face
-    is mirror-symmetric in x.  Iris points are not part of it.
-    """
-    metadata = _bundle_member("geometry_pipeline_metadata_landmarks.binarypb")
-    mesh = next(value for number, value in _protobuf_fields(metadata) if number == 1)
-    # vertex_buffer is field 3, as packed (one bytes value) or single float fields.
-    floats = b"".join(value for number, value in _protobuf_fields(mesh) if number == 3)
-    vertices = np.frombuffer(floats, dtype="<f4").reshape(-1, 5)[:, :3] * np.array([1, -1, -1], np.float32)
-    if vertices.shape != (468, 3):
-        raise AssetError(f"The bundle's canonical mesh has shape {vertices.shape}, not (468, 3); reinstall fercourse.")
-    vertices.flags.writeable = False
-    return vertices
-
-
-# Iris rim points, each iris listed image-right, top, image-left, bottom of its centre:
-# mirroring swaps the irises and the right/left rim points.
-_IRIS_MIRROR = {468: 473, 469: 476, 470: 475, 471: 474, 472: 477}
-
-
-@functools.cache
-def mirror_indices(n_points: int = N_LANDMARKS) -> np.ndarray:
-    """The permutation that a horizontal flip applies to landmark indices.
-
-    After flipping an image, ``flipped_points[mirror_indices()]`` are the points
-    in their usual roles again: the subject's left eye becomes the right eye.
-    Built by mirroring :func:`canonical_mesh` in x and matching each point to the
-    one at its mirrored place (exact: the canonical face is symmetric), plus the
-    iris pairs.  ``n_points`` may be 478 (the mesh), 468 (the mesh without irises)
-    or 68 (the iBUG points of :data:`LANDMARKS_68`).  It is its own inverse.
-    """
-    if n_points not in (478, 468, 68):
-        raise InvalidInputError(f"n_points must be 478, 468 or 68, got {n_points!r}.")
-    points = canonical_mesh()
-    mirrored = points * np.array([-1.0, 1.0, 1.0], dtype=np.float32)
-    distance = np.linalg.norm(mirrored[:, None, :] - points[None, :, :], axis=2)
-    perm = distance.argmin(axis=1)
-    if distance[np.arange(len(perm)), perm].max() > 1e-3 or len(set(perm.tolist())) != len(perm):
-        raise AssetError("The bundle's canonical mesh is not mirror-symmetric; reinstall fercourse.")
-    perm = np.concatenate([perm, np.arange(468, 478)])
-    for a, b in _IRIS_MIRROR.items():
-        perm[a], perm[b] = b, a
-    if n_points == 468:
-        perm = perm[:468]
-    elif n_points == 68:
-        where = {int(index): k for k, index in enumerate(LANDMARKS_68)}
-        perm = np.array([where[int(perm[index])] for index in LANDMARKS_68])
-    perm = perm.astype(np.int64)
-    perm.flags.writeable = False
-    return perm
 
 
 def eye_centers(eyes) -> np.ndarray:
@@ -761,7 +640,7 @@ def eye_centers(eyes) -> np.ndarray:
         points = np.asarray(eyes, dtype=np.float64)
     except (TypeError, ValueError):
         points = np.empty(0)
-    if points.ndim != 2 or points.shape[1] not in (2, 3) or points.shape[0] not in (2, 68, 468, 478):
+    if points.ndim != 2 or points.shape[1] not in (2, 3) or points.shape[0] not in (2, 68, 468, N_LANDMARKS):
         raise InvalidInputError(
             f"eyes has shape {points.shape}; expected a FaceMesh, a Detection, landmarks of shape "
             "(478|468|68, 2|3) or the two eye centres (right eye, then left eye) as a (2, 2) array."
@@ -769,12 +648,7 @@ def eye_centers(eyes) -> np.ndarray:
     if not np.all(np.isfinite(points)):
         raise InvalidInputError("eyes contains NaN or infinite coordinates.")
     points = points[:, :2]
-    if len(points) == 68:
-        centres = np.array([points[s].mean(axis=0) for s in _EYES_68])
-    elif len(points) in (468, 478):
-        centres = np.array([points[_regions()[name]].mean(axis=0) for name in ("right_eye", "left_eye")])
-    else:
-        centres = points
+    centres = points if len(points) == 2 else mesh.eye_centers(points)
     if np.linalg.norm(centres[1] - centres[0]) < 1e-6:
         raise InvalidInputError("The two eye centres coincide, so the eye line is undefined; check the landmarks.")
     return centres
@@ -799,15 +673,15 @@ def landmark_distances(predicted, truth) -> np.ndarray:
 
     ``predicted`` and ``truth``: ``(N, 2|3)`` points of one face or ``(faces, N, 2|3)``
     (FaceMesh objects are accepted too), N = 478 or 468; only x and y count.  Each
-    face's distances are divided by its true inter-ocular distance (between the
-    centres of the two eye contours, :func:`eye_centers`), so faces of any size
+    face's distances are divided by its true inter-ocular distance
+    (:func:`fercourse.mesh.inter_ocular_distance`), so faces of any size
     compare.  Returns ``(N,)`` for one face, ``(faces, N)`` for several.
     """
-    pred, true = _landmark_stack(predicted, "predicted"), _landmark_stack(truth, "truth")
+    pred, true = landmark_stack(predicted, "predicted"), landmark_stack(truth, "truth")
     single = isinstance(predicted, FaceMesh) or (isinstance(predicted, np.ndarray) and predicted.ndim == 2)
     if pred.shape != true.shape:
         raise InvalidInputError(f"predicted has shape {pred.shape} but truth {true.shape}; they must match.")
-    iod = np.array([np.linalg.norm(np.diff(eye_centers(t), axis=0)) for t in true])
+    iod = mesh.inter_ocular_distance(true)
     distances = np.linalg.norm(pred - true, axis=2) / iod[:, None]
     return distances[0] if single else distances
 
@@ -822,10 +696,10 @@ def region_errors(distances):
     import pandas as pd
 
     values = np.atleast_2d(np.asarray(distances, dtype=np.float64))
-    if values.ndim != 2 or values.shape[1] not in (468, 478):
+    if values.ndim != 2 or values.shape[1] not in (mesh.N_MESH_POINTS, N_LANDMARKS):
         raise InvalidInputError(f"distances has shape {values.shape}; expected (478,) or (faces, 478).")
     columns = {"all": values.mean(axis=1)}
-    for name, index in _regions().items():
+    for name, index in mesh.REGIONS.items():
         if index.max() < values.shape[1]:
             columns[name] = values[:, index].mean(axis=1)
     return pd.DataFrame(columns)
@@ -939,7 +813,7 @@ class FaceDetector(_Model):
     def _haar(self, rgb: np.ndarray) -> list[Detection]:
         import cv2
 
-        gray = cv2.equalizeHist(cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY))
+        gray = cv2.equalizeHist(_grey(rgb))
         boxes = self._task.detectMultiScale(gray, scaleFactor=1.1, minNeighbors=5)
         return [Detection(tuple(int(v) for v in box), None, None, "haar") for box in boxes]
 
@@ -958,51 +832,6 @@ class FaceDetector(_Model):
 def detect_faces(image, method: str = "blazeface", min_score: float = 0.5, max_faces: int = 4) -> list[Detection]:
     """Boxes of all faces in ``image``, largest first (see :class:`FaceDetector`; shared detectors are reused)."""
     return _shared_instance(FaceDetector, method, float(min_score), max_faces).detect(image)
-
-
-def _box(box, name: str = "box") -> tuple[float, float, float, float]:
-    if isinstance(box, Detection):
-        box = box.box
-    try:
-        x, y, w, h = (float(v) for v in box)
-    except (TypeError, ValueError):
-        raise InvalidInputError(f"{name} must be four numbers (x, y, width, height), got {box!r}.") from None
-    if not (w > 0 and h > 0):
-        raise InvalidInputError(f"{name} {box!r} has no area; width and height must be positive.")
-    return x, y, w, h
-
-
-def box_iou(a, b) -> float:
-    """Intersection over union of two boxes ``(x, y, width, height)`` (or Detections): 0 to 1."""
-    ax, ay, aw, ah = _box(a, "a")
-    bx, by, bw, bh = _box(b, "b")
-    w = max(0.0, min(ax + aw, bx + bw) - max(ax, bx))
-    h = max(0.0, min(ay + ah, by + bh) - max(ay, by))
-    return w * h / (aw * ah + bw * bh - w * h)
-
-
-def match_boxes(predicted, truth, threshold: float = 0.5) -> list[tuple[int, int, float]]:
-    """Pair predicted boxes with true boxes, one to one: ``[(i_predicted, i_true, iou), ...]``.
-
-    Greedy, best overlap first (as detection benchmarks score): a pair counts
-    when its intersection over union is at least ``threshold``.  Unpaired
-    predictions are false positives, unpaired true boxes are misses.
-    """
-    if not 0.0 < float(threshold) <= 1.0:
-        raise InvalidInputError(f"threshold must lie in (0, 1], got {threshold!r}.")
-    overlaps = sorted(  # best overlap first; on ties, the earlier prediction and true box
-        (-box_iou(p, t), i, j) for i, p in enumerate(predicted) for j, t in enumerate(truth)
-    )
-    used_p, used_t, pairs = set(), set(), []
-    for negative, i, j in overlaps:
-        iou = -negative
-        if iou < threshold:
-            break
-        if i not in used_p and j not in used_t:
-            used_p.add(i)
-            used_t.add(j)
-            pairs.append((i, j, iou))
-    return sorted(pairs)
 
 
 def side_by_side(images, landmarks=None):
@@ -1287,15 +1116,15 @@ def get_faces(
         raise InvalidInputError(f"equalization must be None, 'hist' or 'clahe', got {equalization!r}.")
     sigma = _positive(sigma, "sigma", allow_zero=True)
     crops = []
-    for mesh in detect_meshes(rgb, max_faces=max_faces):
-        crop, matrix = crop_by_eyes(rgb, mesh, size, x_factor, y_factor)
+    for found in detect_meshes(rgb, max_faces=max_faces):
+        crop, matrix = crop_by_eyes(rgb, found, size, x_factor, y_factor)
         if sigma:
             crop = smooth(crop, sigma)
         if gray:
             crop = convert_color(crop, "gray")
         if equalization:
             crop = equalize(crop, equalization)
-        crops.append(FaceCrop(crop, mesh.box, transform_points(mesh.landmarks, matrix), matrix))
+        crops.append(FaceCrop(crop, found.box, transform_points(found.landmarks, matrix), matrix))
     return crops
 
 
@@ -1328,42 +1157,7 @@ def crop_square(image, box, size: int = 64, margin: float = 0.1, gray: bool = Tr
         rgb = cv2.copyMakeBorder(rgb, pad, pad, pad, pad, cv2.BORDER_REPLICATE)
     patch = rgb[y0 + pad : y0 + pad + s, x0 + pad : x0 + pad + s]
     patch = cv2.resize(patch, (int(size), int(size)), interpolation=cv2.INTER_AREA if s > size else cv2.INTER_LINEAR)
-    return cv2.cvtColor(patch, cv2.COLOR_RGB2GRAY) if gray else patch
-
-
-# The landmarks whose box makes each MicroX crop: an eye crop includes its brow.
-_CROP_POINTS = {
-    "right_eye": ("right_eye", "right_brow"),
-    "left_eye": ("left_eye", "left_brow"),
-    "nose": ("nose",),
-    "mouth": ("mouth",),
-    "face": ("face_oval",),
-}
-
-
-def _landmark_stack(meshes, name: str = "meshes") -> np.ndarray:
-    """``(T, 478, 2)`` from a FaceMesh, a ``(478, k)`` array, or a sequence / ``(T, 478, k)`` array of them.
-
-    ``name`` is the argument's name in error messages.
-    """
-    if isinstance(meshes, FaceMesh):
-        meshes = [meshes]
-    if isinstance(meshes, (list, tuple)):
-        meshes = [m.landmarks if isinstance(m, FaceMesh) else m for m in meshes]
-    try:
-        points = np.asarray(meshes, dtype=np.float64)
-    except (TypeError, ValueError):
-        points = np.empty(0)
-    if points.ndim == 2:
-        points = points[None]
-    if points.ndim != 3 or points.shape[1] not in (468, 478) or points.shape[2] not in (2, 3) or len(points) == 0:
-        raise InvalidInputError(
-            f"{name} has shape {points.shape}; expected a FaceMesh, landmarks (478, 2|3), or one per "
-            "frame or face as a list or a (frames, 478, 2|3) array."
-        )
-    if not np.all(np.isfinite(points)):
-        raise InvalidInputError(f"{name} contains NaN or infinite coordinates.")
-    return points[:, :, :2]
+    return _grey(patch) if gray else patch
 
 
 def region_boxes(meshes) -> dict[str, tuple[float, float, float, float]]:
@@ -1374,11 +1168,11 @@ def region_boxes(meshes) -> dict[str, tuple[float, float, float, float]]:
     region serves the whole clip.  Each is the tight box of the region's points:
     an eye with its brow, the nose, the lips, the face oval.
     """
-    mean = _landmark_stack(meshes).mean(axis=0)
-    regions = _regions()
+    mean = landmark_stack(meshes).mean(axis=0)
+    regions = mesh.REGIONS
     boxes = {}
     for name in CROP_REGIONS:
-        xy = mean[np.concatenate([regions[r] for r in _CROP_POINTS[name]])]
+        xy = mean[np.concatenate([regions[r] for r in mesh.CROP_POINTS[name]])]
         (x0, y0), (x1, y1) = xy.min(axis=0), xy.max(axis=0)
         boxes[name] = (float(x0), float(y0), float(x1 - x0), float(y1 - y0))
     return boxes
@@ -1401,17 +1195,14 @@ def region_crops(
     Returns ``{region: crops}``, crops ``(T, size, size[, 3])`` for a clip or
     ``(size, size[, 3])`` for one image.
     """
-    single = isinstance(frames_or_image, (str, os.PathLike)) or (
-        isinstance(frames_or_image, np.ndarray)
-        and (frames_or_image.ndim == 2 or (frames_or_image.ndim == 3 and frames_or_image.shape[2] in (1, 3, 4)))
-    )
+    single = isinstance(frames_or_image, (str, os.PathLike)) or _is_image(frames_or_image)
     frames = [frames_or_image] if single else list(frames_or_image)
     if not frames:
         raise InvalidInputError("frames_or_image is an empty clip; give at least one frame.")
     frames = [as_rgb(f, name=f"frame {i}") for i, f in enumerate(frames)]
     if len({f.shape for f in frames}) > 1:
         raise InvalidInputError("The frames of the clip differ in size; every frame must have the same shape.")
-    points = _landmark_stack(meshes)
+    points = landmark_stack(meshes)
     n_meshes = len(points)
     if n_meshes not in (1, len(frames)):
         raise InvalidInputError(
@@ -1490,4 +1281,6 @@ def convert_color(image, to: str = "gray") -> np.ndarray:
     if to not in _COLOR_CODES:
         raise InvalidInputError(f"to must be one of {', '.join(map(repr, _COLOR_CODES))}, got {to!r}.")
     rgb = as_rgb(image)
+    if to == "gray":
+        return _grey(rgb)  # the course's one grey conversion
     return rgb if _COLOR_CODES[to] is None else cv2.cvtColor(rgb, getattr(cv2, _COLOR_CODES[to]))

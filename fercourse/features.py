@@ -29,31 +29,32 @@ The pieces
   (LightGBM on raw pixels and on the codes of a small auto-encoder);
 * the eyes: :func:`eye_aspect_ratio` (Soukupova and Cech, 2016), :func:`detect_blinks`
   (threshold, hysteresis and a minimum duration), :func:`score_blinks`;
-  :func:`eye_state_faces`, :func:`eye_openness_features` and
+  :func:`eye_state_faces` (the generator's, :func:`fercourse.synth.eye_state_faces`), :func:`eye_openness_features` and
   :class:`OrdinalLogistic` (a proportional-odds model) for four levels of eye
   closeness;
-* evaluation helpers: :func:`evaluate` (confusion matrices: :func:`fercourse.viz.plot_confusion`),
-  :func:`augmented_copies`, :func:`leakage_demo`.
+* evaluation helpers: :func:`augmented_copies`, :func:`leakage_demo`, :func:`compare_ordinal`
+  (models are scored with :func:`fercourse.models.evaluate`; ``fit=`` trains a fresh
+  copy first; confusion matrices: :func:`fercourse.viz.plot_confusion`).
 """
 
 from __future__ import annotations
 
-import time
 import warnings
 
 import numpy as np
 import pandas as pd
-from sklearn.base import BaseEstimator, ClassifierMixin, TransformerMixin, clone
+from sklearn.base import BaseEstimator, ClassifierMixin, TransformerMixin
 from sklearn.compose import ColumnTransformer
 from sklearn.decomposition import PCA
-from sklearn.metrics import accuracy_score, f1_score
 from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.svm import SVC
 
-from fercourse import _env
-from fercourse.checks import count, pixel_values, positive
+from fercourse import _env, mesh
+from fercourse.checks import count, grey, pixel_values, positive
 from fercourse.errors import InvalidInputError, NoFaceError
+from fercourse.mesh import N_LANDMARKS
+from fercourse.synth import EYE_LEVELS, eye_state_faces  # the generator, kept here for the notebooks
 
 __all__ = [
     "N_LANDMARKS",
@@ -77,7 +78,6 @@ __all__ = [
     "blendshape_svm",
     "lgbm_pixels",
     "lgbm_autoencoder",
-    "inter_ocular_distance",
     "eye_aspect_ratio",
     "detect_blinks",
     "truth_blinks",
@@ -86,17 +86,12 @@ __all__ = [
     "eye_openness_features",
     "OrdinalLogistic",
     "compare_ordinal",
-    "evaluate",
     "augmented_copies",
     "leakage_demo",
 ]
 
-N_LANDMARKS = 478
 #: The fixed point of the distance features: the nose tip.
 ANCHOR = 4
-# Eye contours in MediaPipe's mesh (the subject's right eye, then the left eye).
-_RIGHT_EYE_RING = (33, 246, 161, 160, 159, 158, 157, 173, 133, 155, 154, 153, 145, 144, 163, 7)
-_LEFT_EYE_RING = (263, 466, 388, 387, 386, 385, 384, 398, 362, 382, 381, 380, 374, 373, 390, 249)
 
 #: Named point pairs whose distances the geometry features add (mesh indices).
 PAIRS = {
@@ -130,8 +125,6 @@ ANGLES = {
 #: outer corner, two upper-lid points, inner corner, two lower-lid points.
 EAR_POINTS = {"right": (33, 160, 158, 133, 153, 144), "left": (263, 387, 385, 362, 380, 373)}
 
-#: The four ordinal levels of eye closeness, from shut to wide open.
-EYE_LEVELS = ("closed", "narrowed", "open", "wide")
 
 
 # ---------------------------------------------------------------------- inputs
@@ -140,6 +133,7 @@ EYE_LEVELS = ("closed", "narrowed", "open", "wide")
 def as_images(X, name: str = "X") -> np.ndarray:
     """``X`` as a float ``(N, S, S)`` array in [0, 1] (``uint8`` is divided by 255).
 
+    Colour faces ``(N, S, S, 3)`` are turned grey by their luminance (:func:`fercourse.checks.grey`).
     Floats must already lie in [0, 1]: a float image in [0, 255], a negative value or
     a NaN raises :class:`InvalidInputError` (:func:`fercourse.checks.pixel_values`).
     """
@@ -156,7 +150,7 @@ def as_images(X, name: str = "X") -> np.ndarray:
             )
         array = array.reshape(len(array), side, side)
     if array.ndim == 4 and array.shape[-1] == 3:
-        array = array.mean(axis=-1) if array.dtype != np.uint8 else array.mean(axis=-1).astype(np.uint8)
+        array = grey(array, name)  # colour faces: their luminance, as face.to_gray gives
     if array.ndim != 3:
         raise InvalidInputError(f"{name} must have shape (N, H, W) or (N, H*W), got {array.shape}.")
     scale = 255.0 if array.dtype == np.uint8 else 1.0
@@ -279,20 +273,6 @@ class SlidingHOG(TransformerMixin, BaseEstimator):
 # ------------------------------------------------------------ landmark geometry
 
 
-def _eye_centres(points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    return points[:, list(_RIGHT_EYE_RING)].mean(axis=1), points[:, list(_LEFT_EYE_RING)].mean(axis=1)
-
-
-def inter_ocular_distance(landmarks) -> np.ndarray:
-    """Distance between the two eye centres (means of the eye contours), one per face."""
-    points = as_landmarks(landmarks)
-    right, left = _eye_centres(points)
-    distance = np.linalg.norm(left - right, axis=1)
-    if np.any(distance < 1e-9):
-        raise InvalidInputError("The two eye centres coincide in some face, so distances cannot be normalised.")
-    return distance
-
-
 def _angles(points: np.ndarray, triples) -> np.ndarray:
     a, v, b = (points[:, [t[k] for t in triples]] for k in range(3))
     u, w = a - v, b - v
@@ -338,7 +318,7 @@ class LandmarkGeometry(TransformerMixin, BaseEstimator):
         if not (self.distances or self.pairs or self.angles):
             raise InvalidInputError("LandmarkGeometry: switch on at least one of distances, pairs and angles.")
         points = as_landmarks(X)
-        scale = inter_ocular_distance(points)[:, None]
+        scale = mesh.inter_ocular_distance(points)[:, None]
         parts = []
         if self.distances:
             parts.append(np.linalg.norm(points - points[:, [self.anchor]], axis=-1) / scale)
@@ -445,13 +425,16 @@ class AutoEncoderCodes(TransformerMixin, BaseEstimator):
         self.seed = seed
 
     def _nets(self, n_in: int):
-        torch = _env.torch()
+        from fercourse import config
 
-        torch.manual_seed(self.seed)
-        encoder = torch.nn.Sequential(torch.nn.Linear(n_in, self.hidden), torch.nn.ReLU(),
-                                      torch.nn.Linear(self.hidden, self.code))
-        decoder = torch.nn.Sequential(torch.nn.ReLU(), torch.nn.Linear(self.code, self.hidden), torch.nn.ReLU(),
-                                      torch.nn.Linear(self.hidden, n_in), torch.nn.Sigmoid())
+        torch = _env.torch()
+        # PyTorch layers draw their initial weights from its global generator: seeded for
+        # these two lines only, so the caller's random numbers stay where they were.
+        with config.scoped_global_seed(self.seed):
+            encoder = torch.nn.Sequential(torch.nn.Linear(n_in, self.hidden), torch.nn.ReLU(),
+                                          torch.nn.Linear(self.hidden, self.code))
+            decoder = torch.nn.Sequential(torch.nn.ReLU(), torch.nn.Linear(self.code, self.hidden), torch.nn.ReLU(),
+                                          torch.nn.Linear(self.hidden, n_in), torch.nn.Sigmoid())
         return encoder, decoder
 
     def fit(self, X, y=None):
@@ -584,70 +567,15 @@ def score_blinks(predicted, truth, tolerance: int = 2) -> dict:
     Returns ``{"true": ..., "found": ..., "matched": ..., "precision": ..., "recall": ...}``
     (precision and recall are 1 when there is nothing to find and nothing was found).
     """
-    used, matched = set(), 0
-    for a, b in predicted:
-        for k, (c, d) in enumerate(truth):
-            if k not in used and a <= d + tolerance and c <= b + tolerance:
-                used.add(k)
-                matched += 1
-                break
+    from fercourse.matching import greedy_match
+
+    # Every pair that overlaps within the tolerance scores 1: the greedy matcher then gives each
+    # predicted blink, in order, the first true blink still free.
+    near = [[float(a <= d + tolerance and c <= b + tolerance) for c, d in truth] for a, b in predicted]
+    matched = len(greedy_match(np.reshape(near, (len(predicted), len(truth))), 1.0))
     precision = matched / len(predicted) if predicted else float(not truth)
     recall = matched / len(truth) if truth else 1.0
     return {"true": len(truth), "found": len(predicted), "matched": matched, "precision": precision, "recall": recall}
-
-
-_EYE_AUS = {"closed": (43, (0.8, 1.0)), "narrowed": (7, (0.6, 1.0)), "open": (None, (0.0, 0.0)), "wide": (5, (0.6, 1.0))}
-
-
-def eye_state_faces(n: int = 400, seed: int = 0, size: int = 96, n_subjects: int | None = None,
-                    max_pose: tuple[float, float, float] = (12.0, 8.0, 8.0), split=(0.0, 0.3)):
-    """Colour faces labelled with one of four eye-closeness levels (:data:`EYE_LEVELS`).
-
-    ``closed`` faces have AU43 (lids shut) at 0.8-1, ``narrowed`` AU7 (lids
-    tightened) at 0.6-1, ``open`` no eye action, ``wide`` AU5 (upper lids raised) at
-    0.6-1; every face also gets a faint random expression elsewhere (AU1, 4, 12 or 26
-    up to 0.4) and a small random pose.  Returns a :class:`fercourse.data.Dataset`
-    (``label`` is the level name; table column ``level`` its number 0-3; subjects
-    split into train/test by ``split``) with ``extras["landmarks"]``.
-    """
-    from fercourse import synth
-    from fercourse.data import Dataset
-
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < len(EYE_LEVELS):
-        raise InvalidInputError(f"n must be an integer of at least {len(EYE_LEVELS)}, got {n!r}.")
-    rng = np.random.default_rng(seed)
-    count = n_subjects or max(8, int(n) // 20)
-    people = [(synth.random_identity(rng, subject=f"E{k + 1:03d}"), synth.random_appearance(rng, 0.0, "tight"))
-              for k in range(count)]
-    levels = np.arange(n) % len(EYE_LEVELS)
-    rng.shuffle(levels)
-    owners = rng.integers(count, size=n)
-    images, points, rows = [], [], []
-    for level, owner in zip(levels, owners):
-        who, colouring = people[owner]
-        look = synth.random_appearance(rng, 0.0, "tight")
-        look = synth.Appearance(**{**look.__dict__, "skin": colouring.skin, "iris": colouring.iris,
-                                   "hair": colouring.hair, "hairline": colouring.hairline, "blur": 0.0})
-        name = EYE_LEVELS[level]
-        au, (lo, hi) = _EYE_AUS[name]
-        aus = {int(rng.choice([1, 4, 12, 26])): float(rng.uniform(0.0, 0.4))}
-        if au is not None:
-            aus[au] = float(rng.uniform(lo, hi))
-        pose = rng.uniform(-1.0, 1.0, 3) * np.asarray(max_pose)
-        image, landmarks = synth.render(synth.face_mesh(who, aus, pose), size=size, look=look, color=True, rng=rng,
-                                        aus=aus)
-        images.append(image)
-        points.append(landmarks)
-        rows.append([name, who.subject, int(level)])
-    table = pd.DataFrame(rows, columns=["label", "subject", "level"])
-    if split is None:
-        table.insert(2, "split", "unassigned")
-    else:
-        from fercourse.data import subject_split
-
-        table.insert(2, "split", subject_split(table, val=split[0], test=split[1], seed=seed))
-    return Dataset("synthetic-eyes", "image", EYE_LEVELS, np.stack(images), table,
-                   {"landmarks": np.stack(points).astype(np.float32)})
 
 
 def eye_openness_features(images, landmarks) -> pd.DataFrame:
@@ -675,13 +603,13 @@ def eye_openness_features(images, landmarks) -> pd.DataFrame:
         )
     if len(pictures) != len(points):
         raise InvalidInputError(f"{len(pictures)} images but {len(points)} landmark sets; give one per face.")
-    iod = inter_ocular_distance(points)
+    iod = mesh.inter_ocular_distance(points)
     rows = []
     for image, p, scale in zip(pictures, points, iod):
         hsv = cv2.cvtColor(image, cv2.COLOR_RGB2HSV).astype(np.float64) / 255.0
         white = (hsv[..., 1] < 0.3) & (hsv[..., 2] > 0.35)
         shares, areas, ratios = [], [], []
-        for ring, side in ((_RIGHT_EYE_RING, "right"), (_LEFT_EYE_RING, "left")):
+        for ring, side in ((mesh.RIGHT_EYE_RING, "right"), (mesh.LEFT_EYE_RING, "left")):
             mask = np.zeros(image.shape[:2], np.uint8)
             cv2.fillPoly(mask, [np.round(p[list(ring)] * 16).astype(np.int32)], 1, shift=4)
             inside = mask.astype(bool)
@@ -801,44 +729,22 @@ def compare_ordinal(X_train, y_train, X_test, y_test, levels=EYE_LEVELS) -> pd.D
         "ordinal (proportional odds)": make_pipeline(StandardScaler(), OrdinalLogistic(classes=tuple(levels))),
         "multinomial logistic": make_pipeline(StandardScaler(), LogisticRegression(max_iter=1000)),
     }.items():
-        result = evaluate(model, X_train, y_train, X_test, y_test, name)
+        result = _fit_and_score(model, X_train, y_train, X_test, y_test, name)
         error = np.abs(np.array([rank[v] for v in result["predicted"]]) - truth)
-        rows[name] = {"accuracy": result["accuracy"], "macro_f1": result["macro_f1"],
+        rows[name] = {"accuracy": result["accuracy"], "macro_f1": result["uf1"],
                       "mean level error": error.mean(), "off by 2+": (error >= 2).mean()}
     return pd.DataFrame(rows).T
 
 
+def _fit_and_score(model, X_train, y_train, X_test, y_test, name: str | None = None) -> dict:
+    """:func:`fercourse.models.evaluate` of a fresh clone of ``model`` fitted on the training rows."""
+    from fercourse import models
 
-
-def evaluate(model, X_train, y_train, X_test, y_test, name: str | None = None) -> dict:
-    """Fit ``model`` (a fresh clone), test it, and time both steps.
-
-    Returns a dict with ``model``, ``accuracy``, ``macro_f1``, ``fit_s`` (seconds),
-    ``predict_ms`` (milliseconds per test sample), ``predicted`` and the fitted
-    ``estimator``.
-    """
     if len(X_train) != len(y_train) or len(X_test) != len(y_test):
         raise InvalidInputError("evaluate: X and y must have the same number of rows, for training and for testing.")
     if len(X_test) == 0 or len(X_train) == 0:
         raise InvalidInputError("evaluate: the training or the test set is empty.")
-    estimator = clone(model)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        start = time.perf_counter()
-        estimator.fit(X_train, y_train)
-        fit_s = time.perf_counter() - start
-        start = time.perf_counter()
-        predicted = estimator.predict(X_test)
-        predict_ms = 1000 * (time.perf_counter() - start) / len(X_test)
-    return {
-        "model": name or type(estimator).__name__,
-        "accuracy": accuracy_score(y_test, predicted),
-        "macro_f1": f1_score(y_test, predicted, average="macro"),
-        "fit_s": fit_s,
-        "predict_ms": predict_ms,
-        "predicted": np.asarray(predicted),
-        "estimator": estimator,
-    }
+    return models.evaluate(model, (X_test, y_test), fit=(X_train, y_train), name=name)
 
 
 def augmented_copies(images, copies: int = 3, noise: float = 0.03, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
@@ -882,17 +788,17 @@ def leakage_demo(model, images, labels, splits, copies: int = 3, test_size: floa
     augmented, source = augmented_copies(images, copies, seed=seed)
     train, test = train_test_split(np.arange(len(augmented)), test_size=test_size, random_state=seed,
                                    stratify=labels[source])
-    leaky = evaluate(model, augmented[train], labels[source][train], augmented[test], labels[source][test], "leaky")
+    leaky = _fit_and_score(model, augmented[train], labels[source][train], augmented[test], labels[source][test], "leaky")
     train_rows = np.flatnonzero(splits == "train")
     test_rows = np.flatnonzero(splits == "test")
     train_aug, train_source = augmented_copies(np.asarray(images)[train_rows], copies, seed=seed)
-    honest = evaluate(model, train_aug, labels[train_rows][train_source], np.asarray(images)[test_rows],
-                      labels[test_rows], "honest")
+    honest = _fit_and_score(model, train_aug, labels[train_rows][train_source], np.asarray(images)[test_rows],
+                            labels[test_rows], "honest")
     shared = np.isin(source[test], source[train]).mean()
     table = pd.DataFrame([
         {"evaluation": "augment, then split images at random", "accuracy": leaky["accuracy"],
-         "macro_f1": leaky["macro_f1"], "test images with a copy in training": shared},
+         "macro_f1": leaky["uf1"], "test images with a copy in training": shared},
         {"evaluation": "split by subject, augment training only", "accuracy": honest["accuracy"],
-         "macro_f1": honest["macro_f1"], "test images with a copy in training": 0.0},
+         "macro_f1": honest["uf1"], "test images with a copy in training": 0.0},
     ])
     return table.set_index("evaluation")

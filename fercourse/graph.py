@@ -8,12 +8,12 @@ which Spektral calls *mixed mode* and trains fast.
 From the graph to a trained model:
 
 * :func:`edges` and :func:`adjacency`: the 1,322 tessellation edges of
-  :func:`fercourse.face.mesh_edges` plus :data:`N_IRIS_EDGES` edges that tie the ten
+  :func:`fercourse.mesh.edges` plus :data:`N_IRIS_EDGES` edges that tie the ten
   iris points to their iris and eyelids (they are not in the tessellation), as a
   sparse symmetric matrix, normalised for graph convolutions;
 * :func:`regions` and :func:`pooling_matrix`: the mesh cut into :data:`REGION_ANCHORS`'
   31 named facial regions, for a coarsened graph;
-* :func:`synthetic_meshes` (exact meshes of :mod:`fercourse.synth` people, each with a
+* :func:`synthetic_meshes` (:func:`fercourse.synth.synthetic_meshes`: exact meshes of synthetic people, each with a
   neutral "calibration" mesh of the same person) and :func:`mesh_dataset` (the switch:
   synthetic meshes by default, the landmarker's meshes of real photos in ``real``
   mode, :func:`meshes_from_images`);
@@ -29,8 +29,9 @@ From the graph to a trained model:
   :func:`fit` trains one with Spektral's loader;
 * :class:`MeshClassifier`: a trained model behind the course's ``predict_proba``
   interface (arrays, :class:`fercourse.face.FaceMesh` objects or live faces), with
-  :meth:`~MeshClassifier.saliency`; :func:`train_model`, :func:`evaluate`,
-  :func:`class_saliency`, :func:`region_saliency` and :func:`plot_saliency`.
+  :meth:`~MeshClassifier.saliency`; :func:`train_model` (scored with
+  :func:`fercourse.models.evaluate`), :func:`class_saliency`, :func:`region_saliency`
+  and :func:`plot_saliency`.
 
 TensorFlow is imported the course's way (:func:`fercourse._env.tensorflow`), so
 ``tf.keras`` is tf-keras 2.x, which Spektral needs.
@@ -46,9 +47,11 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from fercourse import config
+from fercourse import config, mesh
 from fercourse._env import quiet_stderr, tensorflow
 from fercourse.errors import InvalidInputError, NoFaceError
+from fercourse.models import Registry
+from fercourse.synth import synthetic_meshes  # the generator; graph.synthetic_meshes is kept for the notebooks
 
 tf = tensorflow()
 with quiet_stderr():
@@ -95,7 +98,6 @@ __all__ = [
     "train_step",
     "MeshClassifier",
     "train_model",
-    "evaluate",
     "class_saliency",
     "region_saliency",
     "plot_saliency",
@@ -103,9 +105,9 @@ __all__ = [
 ]
 
 #: Nodes of the graph: MediaPipe's 468 mesh points and 10 iris points.
-N_NODES = 478
+N_NODES = mesh.N_LANDMARKS
 #: Points of the tessellation (the iris points 468-477 are not in it).
-N_MESH_NODES = 468
+N_MESH_NODES = mesh.N_MESH_POINTS
 #: Edges added for the irises: per eye, centre to the 4 rim points, the rim's 4-cycle,
 #: and each rim point to its nearest eyelid point.
 N_IRIS_EDGES = 2 * (4 + 4 + 4)
@@ -114,10 +116,17 @@ N_FEATURES = 6
 #: Displacements are small next to positions; they are multiplied by this factor
 #: (so they are in tenths of the eye distance) to give the network comparable scales.
 DISPLACEMENT_SCALE = 10.0
-#: The three graph networks of :func:`build`.
-ARCHITECTURES = ("gcn", "gat", "regions")
 
-_IRIS_CENTRES = {"right": 468, "left": 473}
+
+def _mesh_gnn(kind: str, **options):
+    return MeshGNN(kind, **options)
+
+
+#: The three graph networks of :func:`build` by name (a :class:`fercourse.models.Registry`;
+#: each builder makes a :class:`MeshGNN` of that kind).
+ARCHITECTURES = Registry("graph network",
+                         {kind: functools.partial(_mesh_gnn, kind) for kind in ("gcn", "gat", "regions")})
+
 #: Global pooling layers (graph to one vector) that :class:`MeshGNN` can end with.
 READOUTS = {"attention": GlobalAttnSumPool, "mean": GlobalAvgPool, "max": GlobalMaxPool}
 
@@ -160,26 +169,24 @@ def _canonical() -> np.ndarray:
 def edges() -> np.ndarray:
     """All undirected edges of the face graph, ``(1346, 2)``, each ``(i, j)`` with ``i < j``, sorted.
 
-    The 1,322 distinct edges of MediaPipe's tessellation (:func:`fercourse.face.mesh_edges`;
+    The 1,322 distinct edges of MediaPipe's tessellation (:func:`fercourse.mesh.edges`;
     MediaPipe lists them as 2,556 triangle sides, inner edges twice) cover the 468 mesh
     points.  The ten iris points are not in the tessellation; without more edges they
     would be isolated nodes that no message reaches.  Each iris gets 12 edges: its centre
     to its four rim points, the rim as a ring, and each rim point to the nearest point of
     its eye's contour, so the iris exchanges information with the eyelids.
     """
-    from fercourse import face
-
     points = _canonical()
     extra = []
-    for side, centre in _IRIS_CENTRES.items():
+    for side, centre in mesh.IRIS_CENTERS.items():
         rim = [centre + k for k in range(1, 5)]
         extra += [(centre, r) for r in rim]
         extra += [(rim[k], rim[(k + 1) % 4]) for k in range(4)]
-        contour = np.asarray(face.REGIONS[f"{side}_eye"])
+        contour = np.asarray(mesh.REGIONS[f"{side}_eye"])
         for r in rim:
             nearest = contour[np.linalg.norm(points[contour] - points[r], axis=1).argmin()]
             extra.append((int(nearest), r))
-    pairs = {tuple(map(int, e)) for e in face.mesh_edges()} | {tuple(sorted(e)) for e in extra}
+    pairs = {tuple(map(int, e)) for e in mesh.edges()} | {tuple(sorted(e)) for e in extra}
     out = np.array(sorted(pairs), dtype=np.int64)
     out.flags.writeable = False
     return out
@@ -202,14 +209,12 @@ def adjacency(normalised: bool = True) -> sp.csr_matrix:
 def _regions() -> np.ndarray:
     from scipy.sparse.csgraph import dijkstra
 
-    from fercourse import face
-
     points = _canonical()
     e = edges()
     lengths = np.linalg.norm(points[e[:, 0]] - points[e[:, 1]], axis=1)
     graph = sp.csr_matrix((np.r_[lengths, lengths], (np.r_[e[:, 0], e[:, 1]], np.r_[e[:, 1], e[:, 0]])),
                           shape=(N_NODES, N_NODES))
-    mirror = face.mirror_indices()
+    mirror = mesh.mirror_indices()
     anchors = [int(mirror[i]) if name.startswith("left") else int(i) for name, i in _anchor_items()]
     distance = dijkstra(graph, directed=False, indices=anchors)
     out = distance.argmin(axis=0).astype(np.int64)
@@ -305,15 +310,8 @@ def _reference() -> np.ndarray:
 
 
 def _centre_and_scale(points: np.ndarray) -> np.ndarray:
-    """Centred on the mean point and divided by the 3-D distance between the eye centres."""
-    from fercourse import face
-
-    right, left = (points[:, face.REGIONS[f"{side}_eye"]].mean(axis=1) for side in ("right", "left"))
-    distance = np.linalg.norm(left - right, axis=1)
-    if np.any(distance < 1e-9):
-        bad = np.flatnonzero(distance < 1e-9)[:5].tolist()
-        raise InvalidInputError(f"mesh(es) {bad}: the two eye centres coincide, so the face's size is unknown; "
-                                "is the mesh collapsed to a point?")
+    """Centred on the mean point and divided by the 3-D inter-ocular distance (of :mod:`fercourse.mesh`)."""
+    distance = mesh.inter_ocular_distance(points, use_z=True)
     return (points - points.mean(axis=1, keepdims=True)) / distance[:, None, None]
 
 
@@ -358,81 +356,6 @@ def node_features(meshes, neutral=None) -> np.ndarray:
 
 
 # ------------------------------------------------------------------------- data
-
-
-def synthetic_meshes(
-    n: int = 1400,
-    seed: int = 0,
-    labels: tuple[str, ...] | None = None,
-    n_subjects: int | None = None,
-    intensity: tuple[float, float] = (0.3, 1.0),
-    max_pose: tuple[float, float, float] = (20.0, 12.0, 10.0),
-    jitter: float = 0.02,
-    split: tuple[float, float] = (0.15, 0.15),
-):
-    """Exact 3-D face meshes of synthetic people, with each person's neutral mesh.
-
-    No images are drawn, so thousands of meshes take a second.  Each of
-    ``n_subjects`` people (default one per 25 meshes, at least 10) gets a random face
-    shape (:func:`fercourse.synth.random_identity`) and one neutral mesh in a random
-    head pose, the "calibration" frame a real system would record once per user.
-    Every sample is one of ``labels`` (FER2013's seven, balanced) at a random
-    intensity in ``intensity`` (:func:`fercourse.synth.expression_aus`) and head pose
-    within ``max_pose`` degrees (yaw, pitch, roll).  Gaussian noise of ``jitter``
-    times the inter-ocular distance stands in for a landmarker's error.
-
-    Returns a :class:`fercourse.data.Dataset` whose samples are the ``(N, 478, 3)``
-    meshes (in cm, x right, y down, z away from the camera), also in
-    ``extras["landmarks"]``; ``extras["neutral"]`` holds the owner's neutral mesh for
-    every sample.  Subjects are split into train/val/test by ``split`` (val, test).
-    """
-    from fercourse import synth
-    from fercourse.data import Dataset, subject_split
-    from fercourse.emotions import FER2013_LABELS, PROTOTYPES
-
-    labels = tuple(labels or FER2013_LABELS)
-    unknown = [label for label in labels if label not in PROTOTYPES]
-    if unknown:
-        raise InvalidInputError(f"No expression {unknown}; the generator draws {', '.join(PROTOTYPES)}.")
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
-        raise InvalidInputError(f"n must be a positive number of meshes, got {n!r}.")
-    lo, hi = intensity
-    if not 0.0 <= lo <= hi <= 1.0:
-        raise InvalidInputError(f"intensity must be (low, high) with 0 <= low <= high <= 1, got {intensity!r}.")
-    if jitter < 0:
-        raise InvalidInputError(f"jitter must be 0 or more, got {jitter!r}.")
-    rng = np.random.default_rng(seed)
-    n_subjects = n_subjects or max(10, int(n) // 25)
-    scale = np.linalg.norm(_canonical()[468] - _canonical()[473])  # eye distance of the canonical face, cm
-
-    def pose():
-        return rng.uniform(-1.0, 1.0, 3) * np.asarray(max_pose, dtype=np.float64)
-
-    def noisy(mesh):
-        return mesh + rng.normal(0.0, jitter * scale, mesh.shape)
-
-    people = [synth.random_identity(rng, subject=f"S{k + 1:03d}") for k in range(n_subjects)]
-    neutral = [noisy(synth.face_mesh(who, {}, pose())) for who in people]
-    emotion_of = np.array([labels[i % len(labels)] for i in range(n)])
-    rng.shuffle(emotion_of)
-    owner = rng.integers(n_subjects, size=n)
-    meshes, rows = [], []
-    for emotion, k in zip(emotion_of, owner):
-        aus, variant = synth.expression_aus(str(emotion), rng, rng.uniform(lo, hi))
-        meshes.append(noisy(synth.face_mesh(people[k], aus, pose())))
-        rows.append([str(emotion), people[k].subject, variant])
-    table = pd.DataFrame(rows, columns=["label", "subject", "variant"])
-    val, test = split
-    table.insert(2, "split", subject_split(table, val=val, test=test, seed=seed).tolist())
-    points = np.stack(meshes).astype(np.float32)
-    result = Dataset("synthetic meshes", "image", labels, points, table,
-                     {"landmarks": points, "neutral": np.stack(neutral)[owner].astype(np.float32)})
-    sides = table["split"].value_counts()
-    result.description = (
-        f"Synthetic meshes from fercourse.synth: {len(table)} exact 3-D meshes of {len(people)} people, each with "
-        f"their neutral mesh; split by person ({', '.join(f'{sides[s]} {s}' for s in ('train', 'val', 'test') if s in sides)})."
-    )
-    return result
 
 
 def meshes_from_images(dataset, size: int = 192, progress: bool = False):
@@ -603,8 +526,7 @@ class MeshGNN(_keras.Model):
     def __init__(self, kind: str = "gcn", n_classes: int = 7, channels: int = 32, layers: int = 2,
                  heads: int = 2, readout: str = "max", **kwargs):
         super().__init__(**kwargs)
-        if kind not in ARCHITECTURES:
-            raise InvalidInputError(f"Unknown graph network {kind!r}; choose one of {', '.join(ARCHITECTURES)}.")
+        ARCHITECTURES.builder(kind)  # an unknown kind raises the registry's error
         if int(layers) < 1 or int(channels) < 1 or int(n_classes) < 2:
             raise InvalidInputError("layers and channels must be at least 1, and n_classes at least 2.")
         if kind == "gat" and channels % heads:
@@ -642,14 +564,17 @@ def build(name: str = "gcn", n_classes: int = 7, n_features: int = N_FEATURES, c
     """A new, built :class:`MeshGNN`: ``"gcn"``, ``"gat"`` or ``"regions"``, weights drawn with ``seed``.
 
     ``channels`` defaults to 32, and to 16 (two attention heads of 8) for the GAT, whose
-    attention over every edge costs several times a graph convolution.
+    attention over every edge costs several times a graph convolution.  Keras and
+    Spektral layers draw their initial weights from the global generators, so they are
+    built inside :func:`fercourse.config.scoped_global_seed`: the same ``seed`` gives the
+    same weights, and the caller's random state is left as it was.
     """
+    builder = ARCHITECTURES.builder(name)
     if channels is None:
         channels = 16 if name == "gat" else 32
-    _keras.utils.set_random_seed(int(seed))
-    with warnings.catch_warnings():  # tf-keras warns that layers share an initialiser; the seed above fixes it
-        warnings.simplefilter("ignore", UserWarning)
-        model = MeshGNN(name, n_classes=n_classes, channels=channels, layers=layers, **options)
+    with config.scoped_global_seed(int(seed)), warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # tf-keras warns that layers share an initialiser; seeded, they may
+        model = builder(n_classes=n_classes, channels=channels, layers=layers, **options)
         model(tf.zeros((1, N_NODES, int(n_features))))
     return model
 
@@ -669,14 +594,20 @@ def fit(model, train: MeshGraphs, val: MeshGraphs, epochs: int = 10, batch_size:
     """Train with Spektral's :class:`~spektral.data.MixedLoader` and ``model.fit``; keep the best epoch.
 
     The validation loss picks the epoch whose weights are kept (early stopping after
-    ``patience`` epochs without improvement).  NumPy and TensorFlow are seeded with
-    ``seed`` first (the loader shuffles with NumPy), so a run repeats exactly.
+    ``patience`` epochs without improvement).  The loader shuffles with NumPy's global
+    generator and Keras uses TensorFlow's global seed, so training runs inside
+    :func:`fercourse.config.scoped_global_seed` with ``seed``: a run repeats exactly,
+    and the caller's random state is left as it was.
     Returns the per-epoch ``loss``, ``accuracy``, ``val_loss``, ``val_accuracy``,
     the ``best_epoch`` and the training time in ``seconds``.
     """
     if int(epochs) < 1:
         raise InvalidInputError(f"epochs must be at least 1, got {epochs!r}.")
-    config.seed_everything(seed)
+    with config.scoped_global_seed(seed):
+        return _fit(model, train, val, epochs, batch_size, lr, patience)
+
+
+def _fit(model, train, val, epochs, batch_size, lr, patience) -> dict:
     _compile(model, lr)
     loader = MixedLoader(train, batch_size=batch_size, shuffle=True)
     checker = MixedLoader(val, batch_size=batch_size, shuffle=False)
@@ -716,7 +647,9 @@ class MeshClassifier:
     computes their :func:`node_features` and returns ``(N, n_classes)`` probabilities,
     so it works directly in :class:`fercourse.live.Pipeline`.  A model trained with
     ``own_neutral=True`` needs each person's neutral mesh: pass ``neutral=`` or
-    record it once with :meth:`calibrate`.
+    record it once with :meth:`calibrate`.  A mesh :class:`fercourse.data.Dataset` works
+    as input too (its ``extras["landmarks"]``, and its ``extras["neutral"]`` when the
+    model needs them), which is how :func:`fercourse.models.evaluate` scores it.
     """
 
     def __init__(self, model, classes, own_neutral: bool = False, batch_size: int = 256):
@@ -733,8 +666,18 @@ class MeshClassifier:
         self.neutral = as_meshes(neutral, "neutral")[:1]
         return self
 
+    def dataset_inputs(self, dataset):
+        """What ``predict_proba`` reads from a mesh Dataset: the Dataset itself (see :func:`fercourse.models.evaluate`)."""
+        return dataset
+
     def features(self, meshes, neutral=None) -> np.ndarray:
-        """The node features the model reads for these meshes."""
+        """The node features the model reads for these meshes (or for a mesh Dataset)."""
+        from fercourse.data import Dataset
+
+        if isinstance(meshes, Dataset):
+            if neutral is None:
+                neutral = _neutral_of(meshes, self.own_neutral)
+            meshes = meshes.extras["landmarks"]
         if self.own_neutral:
             neutral = self.neutral if neutral is None else neutral
             if neutral is None:
@@ -751,8 +694,9 @@ class MeshClassifier:
         out = [self._forward(x[i : i + self.batch_size]).numpy() for i in range(0, len(x), self.batch_size)]
         return np.concatenate(out).astype(np.float64)
 
-    def predict(self, meshes, neutral=None) -> list[str]:
-        return [self.classes[k] for k in self.predict_proba(meshes, neutral).argmax(axis=1)]
+    def predict(self, meshes, neutral=None) -> np.ndarray:
+        """The most likely label of each mesh (an array of names from ``classes``)."""
+        return np.asarray(self.classes)[self.predict_proba(meshes, neutral).argmax(axis=1)]
 
     def saliency(self, meshes, target=None, neutral=None) -> np.ndarray:
         """Node saliency ``(N, 478)``: the size of the gradient of the class score (logit) w.r.t. each node's features.
@@ -793,35 +737,6 @@ def train_model(name: str, dataset, epochs: int = 10, own_neutral: bool = False,
     model = build(name, n_classes=len(dataset.labels), seed=seed, **model_options)
     history = fit(model, train_graphs, val_graphs, epochs=epochs, batch_size=batch_size, lr=lr, seed=seed)
     return MeshClassifier(model, dataset.labels, own_neutral=own_neutral), history
-
-
-def evaluate(classifier: MeshClassifier, dataset, name: str | None = None) -> dict:
-    """Accuracy, macro-F1, confusion and milliseconds per mesh of a classifier on a mesh Dataset.
-
-    The time covers everything from raw meshes to probabilities (features and network).
-    Keys as in :func:`fercourse.features.evaluate` where they overlap.
-    """
-    from sklearn.metrics import accuracy_score, confusion_matrix, f1_score
-
-    if len(dataset) == 0:
-        raise InvalidInputError("evaluate: the dataset holds no meshes.")
-    y = dataset.y()
-    neutral = _neutral_of(dataset, classifier.own_neutral)
-    classifier.predict_proba(dataset.extras["landmarks"], neutral)  # the first call traces the network
-    start = time.perf_counter()
-    probabilities = classifier.predict_proba(dataset.extras["landmarks"], neutral)
-    predict_ms = 1000 * (time.perf_counter() - start) / len(y)
-    predicted = probabilities.argmax(axis=1)
-    k = len(classifier.classes)
-    return {
-        "model": name or classifier.model.kind,
-        "accuracy": float(accuracy_score(y, predicted)),
-        "macro_f1": float(f1_score(y, predicted, labels=range(k), average="macro", zero_division=0)),
-        "predict_ms": predict_ms,
-        "predicted": predicted,
-        "probabilities": probabilities,
-        "confusion": confusion_matrix(y, predicted, labels=range(k)),
-    }
 
 
 # ------------------------------------------------------------------ explanation
@@ -876,13 +791,11 @@ def plot_saliency(saliency, titles, columns: int = 4, size: float = 2.4, cmap: s
     import matplotlib.pyplot as plt
     from matplotlib.tri import Triangulation
 
-    from fercourse import synth
-
     maps = np.atleast_2d(np.asarray(saliency, dtype=np.float64))
     if maps.shape[1:] != (N_NODES,) or len(maps) != len(titles):
         raise InvalidInputError(f"saliency must be (len(titles), {N_NODES}), got {maps.shape}.")
     points = _canonical()
-    mesh = Triangulation(points[:, 0], points[:, 1], synth.triangles())
+    surface = Triangulation(points[:, 0], points[:, 1], mesh.triangles())
     rows = int(np.ceil(len(maps) / columns))
     fig, axes = plt.subplots(rows, columns, figsize=(columns * size, rows * size * 1.15), squeeze=False)
     for ax in axes.flat[len(maps):]:
@@ -893,7 +806,7 @@ def plot_saliency(saliency, titles, columns: int = 4, size: float = 2.4, cmap: s
             ax.set_title(title, fontsize=9)
             ax.axis("off")
             continue
-        ax.tripcolor(mesh, values, shading="gouraud", cmap=cmap, vmin=0.0, vmax=max(values.max(), 1e-12))
+        ax.tripcolor(surface, values, shading="gouraud", cmap=cmap, vmin=0.0, vmax=max(values.max(), 1e-12))
         ax.scatter(points[N_MESH_NODES:, 0], points[N_MESH_NODES:, 1], c=values[N_MESH_NODES:], cmap=cmap,
                    vmin=0.0, vmax=max(values.max(), 1e-12), s=6)
         ax.set_aspect("equal")

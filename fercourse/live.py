@@ -35,7 +35,10 @@ from pathlib import Path
 
 import numpy as np
 
-from fercourse.errors import FERCourseError, InvalidInputError
+from fercourse.checks import is_image
+from fercourse.errors import InvalidInputError, NoCameraError
+from fercourse.models import ClassifierBase
+from fercourse.face import decode_frame, encode_frame  # the widget's frame codec, re-exported
 
 __all__ = [
     "FRAME_SIZE",
@@ -47,6 +50,7 @@ __all__ = [
     "Reading",
     "CropClassifier",
     "FeatureClassifier",
+    "as_classifier",
     "BlinkCounter",
     "Meter",
     "Pipeline",
@@ -65,57 +69,7 @@ __all__ = [
 FRAME_SIZE = (640, 480)
 
 
-class NoCameraError(FERCourseError, OSError):
-    """No camera could be opened, or no frame has arrived from one yet."""
-
-
 # --------------------------------------------------------------------------- frames
-
-
-def decode_frame(data, name: str = "frame") -> np.ndarray:
-    """Decode the bytes of a JPEG or PNG image (as the widget sends them) to RGB ``uint8``.
-
-    ``data``: ``bytes``, ``bytearray``, ``memoryview`` or a 1-D ``uint8`` array.
-    Anything that is not a readable image raises :class:`InvalidInputError`
-    naming what was received; decoding follows :func:`fercourse.face.decode_image`
-    (size limit, EXIF orientation).
-    """
-    from fercourse.face import decode_image
-
-    if isinstance(data, np.ndarray) and data.dtype == np.uint8 and data.ndim == 1:
-        buffer = data
-    elif isinstance(data, (bytes, bytearray, memoryview)):
-        buffer = np.frombuffer(bytes(data), dtype=np.uint8)
-    else:
-        raise InvalidInputError(
-            f"{name} must be the bytes of a JPEG or PNG image, got {type(data).__name__}; "
-            "the webcam widget sends such bytes, and live.encode_frame makes them from an array."
-        )
-    if buffer.size == 0:
-        raise InvalidInputError(f"{name} is empty (0 bytes); expected the bytes of a JPEG or PNG image.")
-    image = decode_image(buffer, name)
-    if image is None:
-        head = bytes(buffer[:8].tobytes())
-        raise InvalidInputError(
-            f"{name} could not be decoded: {buffer.size} bytes starting with {head!r} are not a JPEG or PNG "
-            "image (a JPEG starts with b'\\xff\\xd8', a PNG with b'\\x89PNG'); send encoded image bytes."
-        )
-    return image
-
-
-def encode_frame(image, quality: int = 85) -> bytes:
-    """JPEG bytes of an image (what the widget sends), ``quality`` 1..100."""
-    import cv2
-
-    from fercourse.face import as_rgb
-
-    if not 1 <= int(quality) <= 100:
-        raise InvalidInputError(f"quality must lie in 1..100, got {quality!r}.")
-    ok, data = cv2.imencode(".jpg", cv2.cvtColor(as_rgb(image), cv2.COLOR_RGB2BGR),
-                            [cv2.IMWRITE_JPEG_QUALITY, int(quality)])
-    if not ok:  # pragma: no cover - OpenCV encodes any valid uint8 image
-        raise InvalidInputError("The image could not be encoded as JPEG.")
-    return data.tobytes()
 
 
 def fit_frame(image, size=FRAME_SIZE) -> np.ndarray:
@@ -281,7 +235,7 @@ class Reading:
 # ---------------------------------------------------------------------- classifiers
 
 
-class CropClassifier:
+class CropClassifier(ClassifierBase):
     """A crop model (``predict_proba(crops)``, e.g. ``cnn.PretrainedFER``) as a pipeline classifier.
 
     Each face is cut with :meth:`Face.crop` (``size``, ``gray``) and the crops go
@@ -304,7 +258,7 @@ class CropClassifier:
         return np.asarray(self.model.predict_proba([f.crop(self.size, self.gray) for f in faces]))
 
 
-class FeatureClassifier:
+class FeatureClassifier(ClassifierBase):
     """A feature model (scikit-learn style) as a pipeline classifier.
 
     ``feature(face) -> 1-D array`` makes each face's row, e.g.
@@ -335,7 +289,7 @@ class FeatureClassifier:
         return np.eye(len(self.classes))[picked]
 
 
-class _CallableClassifier:
+class _CallableClassifier(ClassifierBase):
     """A plain ``face -> {label: probability}`` function as a classifier."""
 
     def __init__(self, function):
@@ -360,14 +314,20 @@ class _CallableClassifier:
         return np.array(rows, dtype=np.float64)
 
 
-def _as_classifier(classifier):
+def as_classifier(classifier):
+    """Any model a chapter trains, as a classifier of :class:`Face` objects (what :class:`Pipeline` calls).
+
+    ``None`` gives the shipped FER2013 model; the course's crop models (``cnn``) are wrapped in a
+    :class:`CropClassifier` at their input size; an object with ``.classes`` and
+    ``.predict_proba(faces)`` is used as it is; a function ``face -> {label: probability}`` is wrapped.
+    """
     from fercourse import cnn
 
     if classifier is None:
         return CropClassifier(cnn.PretrainedFER())
     if isinstance(classifier, cnn.PretrainedFER):
         return CropClassifier(classifier)
-    if isinstance(classifier, cnn._Classifier):  # the course's PyTorch models: crops at their input size
+    if isinstance(classifier, cnn.BaseClassifier):  # the course's PyTorch models: crops at their input size
         return CropClassifier(classifier, size=classifier.input_size)
     if hasattr(classifier, "predict_proba") and hasattr(classifier, "classes"):
         return classifier
@@ -533,7 +493,7 @@ class Pipeline:
         if not isinstance(history, int) or history < 1:
             raise InvalidInputError(f"history must be a positive number of readings, got {history!r}.")
         self.detector, self.smoothing, self.max_faces = detector, smoothing, max_faces
-        self.classifier = None if classifier is False else _as_classifier(classifier)
+        self.classifier = None if classifier is False else as_classifier(classifier)
         self.history: collections.deque[Reading] = collections.deque(maxlen=history)
         self.blink_counter = BlinkCounter()
         self.meter = Meter()
@@ -584,17 +544,15 @@ class Pipeline:
         return [Face(rgb, d.box, keypoints=d.keypoints) for d in self._model.detect(rgb)]
 
     def _match_tracks(self, faces: list[Face]) -> None:
-        from fercourse.face import box_iou
+        from fercourse.matching import match_boxes
 
         previous = self.history[-1].faces if self.history else []
-        taken = set()
-        for f in faces:
-            scores = [(box_iou(f.box, p.box), k) for k, p in enumerate(previous) if k not in taken]
-            best = max(scores, default=(0.0, -1))
-            if best[0] >= 0.3:
-                taken.add(best[1])
-                f.track = previous[best[1]].track
-                f.probabilities = previous[best[1]].probabilities  # the smoothing's starting point
+        # A face keeps the track of the previous frame's face it overlaps most (IoU >= 0.3, best pair first).
+        match = {i: k for i, k, _ in match_boxes([f.box for f in faces], [p.box for p in previous], threshold=0.3)}
+        for i, f in enumerate(faces):
+            if i in match:
+                f.track = previous[match[i]].track
+                f.probabilities = previous[match[i]].probabilities  # the smoothing's starting point
             else:
                 f.track, self._next_track = self._next_track, self._next_track + 1
                 f.probabilities = None
@@ -792,8 +750,9 @@ def synthetic_source(seconds: float = 3.0, fps: float = 10.0, seed: int = 0, emo
 
 
 def _file_source(path: Path, seconds: float, fps: float) -> Source:
-    import cv2
+    import itertools
 
+    from fercourse import video
     from fercourse.checks import existing_file
     from fercourse.face import load_image
 
@@ -801,17 +760,8 @@ def _file_source(path: Path, seconds: float, fps: float) -> Source:
     if path.suffix.lower() in (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff"):
         image = load_image(path)
         return Source([image] * max(1, int(round(seconds * fps))), fps, f"image {path.name} (repeated)")
-    capture = cv2.VideoCapture(str(path))
-    frames = []
-    rate = capture.get(cv2.CAP_PROP_FPS) or fps
-    while len(frames) < max(1, int(round(seconds * rate))):
-        ok, frame = capture.read()
-        if not ok:
-            break
-        frames.append(cv2.cvtColor(frame, cv2.COLOR_BGR2RGB))
-    capture.release()
-    if not frames:
-        raise InvalidInputError(f"The video {path} could not be read (no frame decoded); is it a video file?")
+    rate = video.probe(path, default_fps=fps).fps  # also checks that the first frame decodes
+    frames = list(itertools.islice(video.frames(path), max(1, int(round(seconds * rate)))))
     return Source(frames, rate, f"video {path.name}")
 
 
@@ -841,7 +791,7 @@ def open_source(source=None, *, seconds: float = 3.0, fps: float = 10.0, seed: i
             return fallback
     if isinstance(source, (str, os.PathLike)):
         return _file_source(Path(source), seconds, fps)
-    if isinstance(source, np.ndarray) and source.ndim in (2, 3) and (source.ndim == 2 or source.shape[2] in (1, 3, 4)):
+    if is_image(source):
         return Source([source] * max(1, int(round(seconds * fps))), fps, "image (repeated)")
     if isinstance(source, (np.ndarray, list, tuple)):
         return Source(list(source), fps, "frames")

@@ -17,6 +17,12 @@ The mesh is then rendered: a z-buffered triangle rasteriser with per-vertex
 blur and occlusions.  Every sample keeps its ground truth: emotion, AU intensities,
 subject, pose and the exact 478 landmarks in image pixels.
 
+Every generator of synthetic data lives here: :func:`faces` and :func:`clips`, and the
+data sets single chapters need, :func:`synthetic_meshes` (meshes without images),
+:func:`eye_state_faces` (faces labelled by eye closeness) and :func:`expression_faces`
+(one face at rising intensities).  The generator needs no model; how real its faces
+look to the shipped real models is measured by :mod:`fercourse.realism`.
+
 Two levels of use:
 
 >>> data = faces(700, size=48, seed=0)          # doctest: +SKIP  (a fercourse.data.Dataset)
@@ -28,10 +34,18 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
+from fercourse.checks import grey
 from fercourse.errors import InvalidInputError
+from fercourse.mesh import LEFT_EYE_RING, LEFT_IRIS, N_LANDMARKS, RIGHT_EYE_RING, RIGHT_IRIS, inter_ocular_distance
+from fercourse.mesh import canonical_mesh as _mediapipe_canonical
+from fercourse.mesh import triangles  # re-exported: chapter 06 calls synth.triangles
+
+if TYPE_CHECKING:
+    from fercourse.dataset import Dataset
 
 __all__ = [
     "Identity",
@@ -49,14 +63,16 @@ __all__ = [
     "envelope",
     "blink_track",
     "au_sliders",
-    "measure_realism",
-    "Realism",
     "neutral_mesh",
     "EXPRESSIVENESS",
     "AU_COLUMNS",
+    "synthetic_meshes",
+    "EYE_LEVELS",
+    "eye_state_faces",
+    "GRID_INTENSITIES",
+    "expression_patterns",
+    "expression_faces",
 ]
-
-N_POINTS = 478
 
 
 # ---------------------------------------------------------------- canonical mesh
@@ -66,14 +82,12 @@ N_POINTS = 478
 def canonical_mesh() -> np.ndarray:
     """MediaPipe's canonical neutral face with irises: 478 points, in centimetres.
 
-    The 468 mesh points are :func:`fercourse.face.canonical_mesh` (image axes: x to the
+    The 468 mesh points are :func:`fercourse.mesh.canonical_mesh` (image axes: x to the
     image's right, y down, z away from the camera).  The ten iris points (468-477),
     which the canonical mesh lacks, are placed at the centre of each eye opening:
     centre, then image-right, top, image-left and bottom, as the landmarker orders them.
     """
-    from fercourse.face import canonical_mesh as mesh_468
-
-    points = np.asarray(mesh_468(), dtype=np.float64)
+    points = np.asarray(_mediapipe_canonical(), dtype=np.float64)
     irises = []
     for eye in (RIGHT_EYE_RING, LEFT_EYE_RING):
         ring = points[list(eye)]
@@ -103,36 +117,22 @@ def neutral_mesh() -> np.ndarray:
     return points
 
 
+# The tessellation's triangles (fercourse.mesh.triangles) as handed to a worker process
+# with its job, which spares the worker the MediaPipe import.
 _TRIANGLES: np.ndarray | None = None
 
 
-def triangles() -> np.ndarray:
-    """The 852 triangles of MediaPipe's face tessellation, ``(852, 3)`` point indices.
-
-    MediaPipe lists the tessellation as connections, three per triangle in order.
-    The eye openings and the mouth are holes, so eyes and mouth interior drawn
-    under the mesh show through.
-    """
-    global _TRIANGLES
-    if _TRIANGLES is None:
-        from fercourse._env import quiet_stderr
-
-        with quiet_stderr():
-            from mediapipe.tasks.python import vision
-
-        links = vision.FaceLandmarksConnections.FACE_LANDMARKS_TESSELATION
-        _TRIANGLES = np.array([(links[i].start, links[i + 1].start, links[i + 2].start) for i in range(0, len(links), 3)])
-    return _TRIANGLES
+def _triangles() -> np.ndarray:
+    """The tessellation: the eye openings and the mouth are holes, so eyes and mouth drawn under it show through."""
+    return triangles() if _TRIANGLES is None else _TRIANGLES
 
 
 # Point indices of facial features.  "Right" and "left" are the subject's: the
 # subject's right eye appears on the image's left in a frontal photo.
 RIGHT_EYE_UPPER = (246, 161, 160, 159, 158, 157, 173)
 RIGHT_EYE_LOWER = (7, 163, 144, 145, 153, 154, 155)
-RIGHT_EYE_RING = (33, 246, 161, 160, 159, 158, 157, 173, 133, 155, 154, 153, 145, 144, 163, 7)
 LEFT_EYE_UPPER = (466, 388, 387, 386, 385, 384, 398)
 LEFT_EYE_LOWER = (249, 390, 373, 374, 380, 381, 382)
-LEFT_EYE_RING = (263, 466, 388, 387, 386, 385, 384, 398, 362, 382, 381, 380, 374, 373, 390, 249)
 RIGHT_BROW = (70, 63, 105, 66, 107, 55, 65, 52, 53, 46)
 LEFT_BROW = (300, 293, 334, 296, 336, 285, 295, 282, 283, 276)
 RIGHT_BROW_INNER, RIGHT_BROW_OUTER = (107, 66, 55, 65), (70, 63, 46, 53)
@@ -202,8 +202,8 @@ def _region_weight(points: np.ndarray, indices, sigma: float) -> np.ndarray:
 def _identity_regions() -> dict[str, np.ndarray]:
     """Smooth per-vertex weights of the regions that identity parameters reshape."""
     base = canonical_mesh()
-    right_eye = list(RIGHT_EYE_RING) + [468, 469, 470, 471, 472]
-    left_eye = list(LEFT_EYE_RING) + [473, 474, 475, 476, 477]
+    right_eye = list(RIGHT_EYE_RING + RIGHT_IRIS)
+    left_eye = list(LEFT_EYE_RING + LEFT_IRIS)
     mouth_centre = base[list(INNER_LIPS)].mean(axis=0)
     return {
         "right_eye": _region_weight(base, right_eye, 0.9)[:, None],
@@ -574,15 +574,15 @@ def _vertex_normals(points: np.ndarray, tri: np.ndarray) -> np.ndarray:
 def _albedo_weights() -> dict[str, np.ndarray]:
     """Per-vertex weights (478,) of the features that are not plain skin."""
     base = canonical_mesh()
-    brow = np.zeros(N_POINTS)
+    brow = np.zeros(N_LANDMARKS)
     brow[list(RIGHT_BROW + LEFT_BROW)] = 1.0
-    lips = np.zeros(N_POINTS)
+    lips = np.zeros(N_LANDMARKS)
     lips[list(OUTER_LIPS + INNER_LIPS)] = 1.0
     lips[list(MOUTH_CORNERS)] = 0.6
-    liner = np.zeros(N_POINTS)
+    liner = np.zeros(N_LANDMARKS)
     liner[list(RIGHT_EYE_UPPER + LEFT_EYE_UPPER + (33, 263, 133, 362))] = 1.0
     liner[list(RIGHT_EYE_LOWER + LEFT_EYE_LOWER)] = 0.45
-    nostrils = np.zeros(N_POINTS)
+    nostrils = np.zeros(N_LANDMARKS)
     nostrils[[79, 309, 60, 290, 20, 250, 240, 460, 75, 305]] = 1.0
     cheeks = _region_weight(base, CHEEKS, 1.2) * 0.5
     # the eye sockets sit deeper than the lids and the cheeks and catch less light
@@ -631,7 +631,7 @@ _FOLDS = {"glabella": {4: 0.55, 9: 0.3}, "nasolabial": {12: 0.4, 10: 0.3, 9: 0.3
 
 
 def _fold_darkening(aus: dict | None) -> np.ndarray:
-    darkening = np.zeros(N_POINTS)
+    darkening = np.zeros(N_LANDMARKS)
     if not aus:
         return darkening
     weights = _fold_weights()
@@ -678,8 +678,8 @@ def render(
     if not isinstance(size, (int, np.integer)) or size < 16:
         raise InvalidInputError(f"size must be an integer of at least 16 pixels, got {size!r}.")
     mesh = np.asarray(mesh, dtype=np.float64)
-    if mesh.shape != (N_POINTS, 3):
-        raise InvalidInputError(f"mesh must have shape ({N_POINTS}, 3), got {mesh.shape}.")
+    if mesh.shape != (N_LANDMARKS, 3):
+        raise InvalidInputError(f"mesh must have shape ({N_LANDMARKS}, 3), got {mesh.shape}.")
     look = look or Appearance()
     rng = rng or np.random.default_rng(0)
     ss = supersample or (1.5 if size <= 64 else 2.0)
@@ -727,7 +727,7 @@ def render(
     # eyes and mouth interior, seen through the mesh's holes: whatever is painted
     # outside the openings is covered by the lids and lips drawn afterwards
     sclera = tuple(map(float, np.array((0.67, 0.66, 0.62)) * (0.6 + 0.4 * look.ambient / 0.35)))
-    for ring, iris_idx in ((RIGHT_EYE_RING, 468), (LEFT_EYE_RING, 473)):
+    for ring, iris_idx in ((RIGHT_EYE_RING, RIGHT_IRIS[0]), (LEFT_EYE_RING, LEFT_IRIS[0])):
         cv2.fillPoly(canvas, [fix(p[list(ring), :2])], sclera, cv2.LINE_AA, shift)
         radius = np.linalg.norm(p[iris_idx + 1, :2] - p[iris_idx + 3, :2]) / 2 * 1.25
         centre_fix = tuple(int(v) for v in fix(p[iris_idx, :2]))
@@ -741,10 +741,10 @@ def render(
     cv2.fillPoly(canvas, [fix(np.vstack([lower_inner, lower_inner[::-1] - [0, tooth_h * 0.7]]))], (0.85, 0.83, 0.78), cv2.LINE_AA, shift)
 
     # the face surface: per-vertex albedo and Lambert shading, interpolated per pixel
-    tri = triangles()
+    tri = _triangles()
     normals = _vertex_normals(p, tri)
     weights = _albedo_weights()
-    albedo = np.repeat(skin[None, :], N_POINTS, axis=0)
+    albedo = np.repeat(skin[None, :], N_LANDMARKS, axis=0)
     albedo = albedo * (1 - 0.12 * weights["cheeks"][:, None]) + 0.12 * weights["cheeks"][:, None] * np.array([0.85, 0.45, 0.45])
     albedo += weights["lips"][:, None] * (np.array(look.lips) - albedo)
     dark = np.minimum(hair, skin * 0.45)
@@ -775,7 +775,7 @@ def render(
     image = np.clip(image * 255.0 + 0.5, 0, 255).astype(np.uint8)
     landmarks = p / ss
     if not color:
-        image = cv2.cvtColor(image, cv2.COLOR_RGB2GRAY)
+        image = grey(image)
     return image, landmarks.astype(np.float32)
 
 
@@ -846,7 +846,7 @@ def _plan(n: int, labels: tuple[str, ...], n_subjects: int, seed: int):
 def _split_column(subjects: list[str], seed: int, split: tuple[float, float] | None) -> list[str]:
     import pandas as pd
 
-    from fercourse.data import subject_split
+    from fercourse.dataset import subject_split
 
     if split is None:
         return ["unassigned"] * len(subjects)
@@ -928,7 +928,7 @@ def faces(
     """
     import pandas as pd
 
-    from fercourse.data import Dataset
+    from fercourse.dataset import Dataset
     from fercourse.emotions import FER2013_LABELS
 
     labels = tuple(labels or FER2013_LABELS)
@@ -1098,7 +1098,7 @@ def clips(
     """
     import pandas as pd
 
-    from fercourse.data import Dataset
+    from fercourse.dataset import Dataset
     from fercourse.emotions import FER2013_LABELS
 
     labels = tuple(labels or [label for label in FER2013_LABELS if label != "neutral"])
@@ -1160,59 +1160,211 @@ def au_sliders(aus=(1, 2, 4, 5, 6, 12, 15, 20, 26), who: Identity | None = None,
     return ipywidgets.interactive(show, **sliders)
 
 
-@dataclass
-class Realism:
-    """What the shipped real models make of a set of synthetic faces (see :func:`measure_realism`)."""
-
-    images: int
-    found: int  # images in which the landmarker found a face
-    landmark_errors: np.ndarray  # per found image: mean landmark distance / inter-ocular distance
-    confusion: object  # pandas DataFrame: intended expression (rows) x FER2013 model's reading (columns)
-
-    @property
-    def recall(self):
-        """Share of each intended expression that the FER2013 model read as intended."""
-        return self.confusion.to_numpy().diagonal() / self.confusion.sum(axis=1)
-
-    @property
-    def balanced_accuracy(self) -> float:
-        return float(self.recall.mean())
-
-    def summary(self) -> str:
-        return (
-            f"landmarker: face found in {self.found}/{self.images} images ({self.found / self.images:.1%}); "
-            f"landmark error mean {self.landmark_errors.mean():.3f}, median {np.median(self.landmark_errors):.3f} "
-            f"inter-ocular distances\nFER2013 model: balanced accuracy {self.balanced_accuracy:.3f} "
-            f"(chance {1 / len(self.confusion):.3f}); recall " + ", ".join(f"{k} {v:.2f}" for k, v in self.recall.items())
-        )
+# ------------------------------------------------------ data sets for single chapters
+# Meshes without images (chapter 06), faces labelled by eye state (chapter 04) and one
+# face at rising intensities (chapter 01).  The chapters' modules re-export them.
 
 
-def measure_realism(data) -> Realism:
-    """Run the two shipped real models on synthetic colour faces from :func:`faces`.
+def synthetic_meshes(
+    n: int = 1400,
+    seed: int = 0,
+    labels: tuple[str, ...] | None = None,
+    n_subjects: int | None = None,
+    intensity: tuple[float, float] = (0.3, 1.0),
+    max_pose: tuple[float, float, float] = (20.0, 12.0, 10.0),
+    jitter: float = 0.02,
+    split: tuple[float, float] = (0.15, 0.15),
+):
+    """Exact 3-D face meshes of synthetic people, with each person's neutral mesh.
 
-    The landmarker must find each face and put its 478 points near the ground truth
-    (error in inter-ocular distances: between the iris centres 468 and 473).  The
-    FER2013 model reads each face from a 64x64 grey square crop around the
-    ground-truth landmark box with a 10 % margin, as the course crops real photos.
+    No images are drawn, so thousands of meshes take a second.  Each of
+    ``n_subjects`` people (default one per 25 meshes, at least 10) gets a random face
+    shape (:func:`random_identity`) and one neutral mesh in a random
+    head pose, the "calibration" frame a real system would record once per user.
+    Every sample is one of ``labels`` (FER2013's seven, balanced) at a random
+    intensity in ``intensity`` (:func:`expression_aus`) and head pose
+    within ``max_pose`` degrees (yaw, pitch, roll).  Gaussian noise of ``jitter``
+    times the inter-ocular distance stands in for a landmarker's error.
+
+    Returns a :class:`fercourse.data.Dataset` whose samples are the ``(N, 478, 3)``
+    meshes (in cm, x right, y down, z away from the camera), also in
+    ``extras["landmarks"]``; ``extras["neutral"]`` holds the owner's neutral mesh for
+    every sample.  Subjects are split into train/val/test by ``split`` (val, test).
     """
     import pandas as pd
 
-    from fercourse import cnn, face
-    from fercourse.emotions import FER2013_LABELS
+    from fercourse.dataset import Dataset, subject_split
+    from fercourse.emotions import FER2013_LABELS, PROTOTYPES
 
-    truth = data.extras.get("landmarks")
-    if truth is None or data.samples.ndim != 4:
-        raise InvalidInputError("measure_realism needs colour faces from synth.faces(..., color=True).")
-    errors, crops = [], []
-    with face.FaceLandmarker(max_faces=1) as landmarker:
-        for image, points in zip(data.samples, truth):
-            meshes = landmarker.detect(image)
-            if meshes:
-                inter_ocular = np.linalg.norm(points[468, :2] - points[473, :2])
-                errors.append(np.linalg.norm(meshes[0].landmarks[:, :2] - points[:, :2], axis=1).mean() / inter_ocular)
-            crops.append(face.crop_square(image, face.FaceMesh(points, image_size=image.shape[:2]).box, size=64))
-    predicted = cnn.PretrainedFER().predict(crops)
-    labels = [label for label in FER2013_LABELS if label in set(data.table["label"])]
-    confusion = pd.crosstab(pd.Categorical(data.table["label"], labels), pd.Categorical(predicted, FER2013_LABELS),
-                            dropna=False, rownames=["intended"], colnames=["FER2013 model says"])
-    return Realism(len(data), len(errors), np.array(errors), confusion)
+    labels = tuple(labels or FER2013_LABELS)
+    unknown = [label for label in labels if label not in PROTOTYPES]
+    if unknown:
+        raise InvalidInputError(f"No expression {unknown}; the generator draws {', '.join(PROTOTYPES)}.")
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
+        raise InvalidInputError(f"n must be a positive number of meshes, got {n!r}.")
+    lo, hi = intensity
+    if not 0.0 <= lo <= hi <= 1.0:
+        raise InvalidInputError(f"intensity must be (low, high) with 0 <= low <= high <= 1, got {intensity!r}.")
+    if jitter < 0:
+        raise InvalidInputError(f"jitter must be 0 or more, got {jitter!r}.")
+    rng = np.random.default_rng(seed)
+    n_subjects = n_subjects or max(10, int(n) // 25)
+    scale = inter_ocular_distance(neutral_mesh(), use_z=True)  # eye distance of the neutral face, cm
+
+    def pose():
+        return rng.uniform(-1.0, 1.0, 3) * np.asarray(max_pose, dtype=np.float64)
+
+    def noisy(mesh):
+        return mesh + rng.normal(0.0, jitter * scale, mesh.shape)
+
+    people = [random_identity(rng, subject=f"S{k + 1:03d}") for k in range(n_subjects)]
+    neutral = [noisy(face_mesh(who, {}, pose())) for who in people]
+    emotion_of = np.array([labels[i % len(labels)] for i in range(n)])
+    rng.shuffle(emotion_of)
+    owner = rng.integers(n_subjects, size=n)
+    meshes, rows = [], []
+    for emotion, k in zip(emotion_of, owner):
+        aus, variant = expression_aus(str(emotion), rng, rng.uniform(lo, hi))
+        meshes.append(noisy(face_mesh(people[k], aus, pose())))
+        rows.append([str(emotion), people[k].subject, variant])
+    table = pd.DataFrame(rows, columns=["label", "subject", "variant"])
+    val, test = split
+    table.insert(2, "split", subject_split(table, val=val, test=test, seed=seed).tolist())
+    points = np.stack(meshes).astype(np.float32)
+    result = Dataset("synthetic meshes", "image", labels, points, table,
+                     {"landmarks": points, "neutral": np.stack(neutral)[owner].astype(np.float32)})
+    sides = table["split"].value_counts()
+    result.description = (
+        f"Synthetic meshes from fercourse.synth: {len(table)} exact 3-D meshes of {len(people)} people, each with "
+        f"their neutral mesh; split by person ({', '.join(f'{sides[s]} {s}' for s in ('train', 'val', 'test') if s in sides)})."
+    )
+    return result
+
+
+#: The four ordinal levels of eye closeness of :func:`eye_state_faces`, from shut to wide open.
+EYE_LEVELS = ("closed", "narrowed", "open", "wide")
+_EYE_AUS = {"closed": (43, (0.8, 1.0)), "narrowed": (7, (0.6, 1.0)), "open": (None, (0.0, 0.0)), "wide": (5, (0.6, 1.0))}
+
+
+def eye_state_faces(n: int = 400, seed: int = 0, size: int = 96, n_subjects: int | None = None,
+                    max_pose: tuple[float, float, float] = (12.0, 8.0, 8.0), split=(0.0, 0.3)):
+    """Colour faces labelled with one of four eye-closeness levels (:data:`EYE_LEVELS`).
+
+    ``closed`` faces have AU43 (lids shut) at 0.8-1, ``narrowed`` AU7 (lids
+    tightened) at 0.6-1, ``open`` no eye action, ``wide`` AU5 (upper lids raised) at
+    0.6-1; every face also gets a faint random expression elsewhere (AU1, 4, 12 or 26
+    up to 0.4) and a small random pose.  Returns a :class:`fercourse.data.Dataset`
+    (``label`` is the level name; table column ``level`` its number 0-3; subjects
+    split into train/test by ``split``) with ``extras["landmarks"]``.
+    """
+    import pandas as pd
+
+    from fercourse.dataset import Dataset, subject_split
+
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < len(EYE_LEVELS):
+        raise InvalidInputError(f"n must be an integer of at least {len(EYE_LEVELS)}, got {n!r}.")
+    rng = np.random.default_rng(seed)
+    count = n_subjects or max(8, int(n) // 20)
+    people = [(random_identity(rng, subject=f"E{k + 1:03d}"), random_appearance(rng, 0.0, "tight"))
+              for k in range(count)]
+    levels = np.arange(n) % len(EYE_LEVELS)
+    rng.shuffle(levels)
+    owners = rng.integers(count, size=n)
+    images, points, rows = [], [], []
+    for level, owner in zip(levels, owners):
+        who, colouring = people[owner]
+        look = random_appearance(rng, 0.0, "tight")
+        look = Appearance(**{**look.__dict__, "skin": colouring.skin, "iris": colouring.iris,
+                             "hair": colouring.hair, "hairline": colouring.hairline, "blur": 0.0})
+        name = EYE_LEVELS[level]
+        au, (lo, hi) = _EYE_AUS[name]
+        aus = {int(rng.choice([1, 4, 12, 26])): float(rng.uniform(0.0, 0.4))}
+        if au is not None:
+            aus[au] = float(rng.uniform(lo, hi))
+        pose = rng.uniform(-1.0, 1.0, 3) * np.asarray(max_pose)
+        image, landmarks = render(face_mesh(who, aus, pose), size=size, look=look, color=True, rng=rng, aus=aus)
+        images.append(image)
+        points.append(landmarks)
+        rows.append([name, who.subject, int(level)])
+    table = pd.DataFrame(rows, columns=["label", "subject", "level"])
+    if split is None:
+        table.insert(2, "split", "unassigned")
+    else:
+        table.insert(2, "split", subject_split(table, val=split[0], test=split[1], seed=seed))
+    return Dataset("synthetic-eyes", "image", EYE_LEVELS, np.stack(images), table,
+                   {"landmarks": np.stack(points).astype(np.float32)})
+
+
+#: Intensities of :func:`expression_faces` (the columns of :func:`fercourse.viz.expression_grid`):
+#: from the face at rest to the full prototype.
+GRID_INTENSITIES = (0.0, 0.25, 0.5, 0.75, 1.0)
+
+
+def expression_patterns(expressions=None) -> dict[str, dict]:
+    """Label -> AU pattern in the generator's codes (one-sided prototype AUs as ``"R12"``).
+
+    Parameters
+    ----------
+    expressions : list of str or dict, optional
+        Prototype names (:data:`fercourse.emotions.PROTOTYPES`; default: all but
+        neutral) or a dict label -> AU pattern, passed through.
+
+    Returns
+    -------
+    dict
+        Label -> ``{AU code: intensity}``.
+    """
+    from fercourse import emotions
+
+    if expressions is None:
+        expressions = [name for name in emotions.PROTOTYPES if name != "neutral"]
+    if isinstance(expressions, dict):
+        patterns = {str(label): dict(pattern) for label, pattern in expressions.items()}
+    else:
+        patterns = {}
+        for name in expressions:
+            emotions.facs_code(name)  # raises a clear error for an unknown expression
+            key = str(name).strip().lower()
+            sides = emotions.UNILATERAL.get(key, {})
+            patterns[key] = {
+                (f"{'R' if sides[au] == 'right' else 'L'}{au}" if au in sides else au): value
+                for au, value in emotions.PROTOTYPES[key].items()
+            }
+    if not patterns:
+        raise InvalidInputError("expressions is empty; name at least one, for example ['happy'].")
+    return patterns
+
+
+def expression_faces(expressions=None, intensities=GRID_INTENSITIES, who=None, look=None, size: int = 96,
+                     seed: int = 0):
+    """Render expressions at rising intensity on one synthetic face.
+
+    ``expressions`` is a list of prototype names (:data:`fercourse.emotions.PROTOTYPES`;
+    default: the seven expressions, neutral left out) or a dict label -> AU pattern
+    (``{AU: intensity}``; one-sided codes such as ``"L12"`` are allowed).  Each pattern is
+    multiplied by every value of ``intensities`` (each in [0, 1]); a prototype's one-sided
+    AUs (:data:`fercourse.emotions.UNILATERAL`) become ``"R12"``-style codes.  All faces share
+    the identity ``who`` (default :class:`fercourse.synth.Identity`), the appearance ``look``
+    (default ``Appearance(face_fraction=0.8, noise=0.0)``: noise-free, so figures stay small)
+    and the image noise (``seed``, for a ``look`` with noise), so only the expression differs.
+
+    Returns ``(labels, images, landmarks)``: ``images`` is ``(expressions, intensities, size,
+    size, 3)`` ``uint8``, ``landmarks`` ``(expressions, intensities, 478, 3)`` in pixels.
+    """
+    patterns = expression_patterns(expressions)
+    levels = [float(k) for k in np.atleast_1d(np.asarray(intensities, dtype=float))]
+    if not levels or not all(0.0 <= k <= 1.0 for k in levels):
+        raise InvalidInputError(f"intensities must be values in [0, 1], got {intensities!r}.")
+    look = look or Appearance(face_fraction=0.8, noise=0.0)
+    images, points = [], []
+    for pattern in patterns.values():
+        row_images, row_points = [], []
+        for k in levels:
+            aus = {code: value * k for code, value in pattern.items()}
+            image, landmarks = render(face_mesh(who, aus), size=size, look=look, aus=aus,
+                                      rng=np.random.default_rng(seed))
+            row_images.append(image)
+            row_points.append(landmarks)
+        images.append(row_images)
+        points.append(row_points)
+    return list(patterns), np.asarray(images, dtype=np.uint8), np.asarray(points, dtype=np.float32)

@@ -6,7 +6,8 @@ holds what the chapter needs to work with clips:
 
 * **frames**: :func:`extract_frames` reads N evenly spaced frames (or frames at a
   fixed rate) from a video file; :func:`export_frames` writes a whole video
-  dataset as frame folders plus a label list, as the Doggomaniacs project did;
+  dataset as frame folders plus a label list, as the Doggomaniacs project did (video files
+  themselves are read and written by :mod:`fercourse.video`);
 * **clips as model inputs**: :func:`windows` turns any video
   :class:`~fercourse.data.Dataset` (synthetic clips, CASME II, SAMM, BAUM-style
   folders) into windows of T grey crops of the face and of MicroX's regions;
@@ -17,8 +18,8 @@ holds what the chapter needs to work with clips:
   :class:`FlowNet` (in the spirit of OFF-ApexNet and STSTNet).  They train with
   :func:`fercourse.train.fit`: each model says how to turn its inputs into tensors
   (``input_tensors``);
-* **evaluation**: :func:`megc_scores` (UF1 and UAR as MEGC defines them),
-  :func:`cross_validate` over leave-one-subject-out or random folds;
+* **evaluation**: :func:`cross_validate` over leave-one-subject-out or random folds,
+  scored with :func:`fercourse.metrics.megc_scores` (UF1 and UAR as MEGC defines them);
 * **spotting**: :func:`motion_signal` and :func:`flow_signal` (how much the face
   moves around each frame), :func:`spot` (onset, apex and offset of each event),
   :func:`spotting_scores` (the MEGC rule: IoU >= 0.5 is a hit) and
@@ -37,9 +38,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from fercourse import mesh, video
 from fercourse.checks import count as _count
-from fercourse.checks import existing_file, finite, number, pixel_values, positive
+from fercourse.checks import existing_file, finite, landmark_stack, number, pixel_values, positive
 from fercourse.errors import DatasetError, InvalidInputError, NoFaceError
+from fercourse.matching import interval_iou, match_intervals  # interval_iou re-exported: chapter 07
+from fercourse.models import Registry
 
 __all__ = [
     "extract_frames",
@@ -63,7 +67,6 @@ __all__ = [
     "FlowNet",
     "MODELS",
     "build",
-    "megc_scores",
     "random_folds",
     "cross_validate",
     "torch_fit_predict",
@@ -111,15 +114,13 @@ def extract_frames(path, n: int | None = None, fps: float | None = None, size: i
     instead of silently giving fewer or repeated frames.
     """
     from fercourse import face
-    from fercourse._env import quiet_stderr
-    from fercourse.data.loaders import _probe_video, _read_video
 
     file = existing_file(path, "extract_frames: the video", " (.mp4, .avi, ...)")
     if (n is None) == (fps is None):
         raise InvalidInputError("extract_frames: give exactly one of n (a frame count) and fps (frames per second).")
-    with quiet_stderr():  # FFmpeg's own complaints about a damaged file; the error below says what matters
-        file_fps, count = _probe_video(file)
-        frames = _read_video(file, count)
+    info = video.probe(file)
+    file_fps = info.fps
+    frames = video.read(file, info.count)
     total = len(frames)
     if n is not None:
         n = _count(n, "n")
@@ -139,34 +140,8 @@ def extract_frames(path, n: int | None = None, fps: float | None = None, size: i
     return out
 
 
-def write_video(frames, path, fps: float = 30.0) -> Path:
-    """Write a clip (``(T, H, W)`` grey or ``(T, H, W, 3)`` RGB ``uint8`` frames) as a Motion-JPEG AVI file.
-
-    Frames of any size and colour work; the file's size is the first frame's.  Returns the path.
-    """
-    import cv2
-
-    from fercourse.checks import image_uint8, positive
-
-    fps = positive(fps, "fps")
-    frames = [image_uint8(frame, f"frame {i}") for i, frame in enumerate(frames)]
-    if not frames:
-        raise InvalidInputError("write_video: the clip has no frames.")
-    height, width = frames[0].shape[:2]
-    if any(f.shape[:2] != (height, width) for f in frames):
-        raise InvalidInputError("write_video: all frames must have the same size.")
-    path = Path(path)
-    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), fps, (width, height))
-    if not writer.isOpened():
-        raise InvalidInputError(f"write_video: OpenCV cannot write {path}; check that its folder exists.")
-    try:
-        for frame in frames:
-            channels = frame.shape[2] if frame.ndim == 3 else 1
-            code = {1: cv2.COLOR_GRAY2BGR, 3: cv2.COLOR_RGB2BGR, 4: cv2.COLOR_RGBA2BGR}[channels]
-            writer.write(cv2.cvtColor(frame.reshape(frame.shape[:2]) if channels == 1 else frame, code))
-    finally:
-        writer.release()
-    return path
+#: The name chapter 07 uses for :func:`fercourse.video.write` (the same function).
+write_video = video.write
 
 
 def export_frames(dataset, folder, n: int = 16, size: int | None = None, gray: bool = True) -> pd.DataFrame:
@@ -244,7 +219,7 @@ def windows(dataset, frames: int = MICROX_FRAMES, size: int = 32, regions: Seque
             margin: float = 0.15) -> dict[str, np.ndarray]:
     """Windows of ``frames`` grey crops per clip: ``{region: (N, frames, size, size) uint8}``.
 
-    ``regions`` are MicroX's (:data:`fercourse.face.CROP_REGIONS`: right_eye,
+    ``regions`` are MicroX's (:data:`fercourse.mesh.CROP_REGIONS`: right_eye,
     left_eye, nose, mouth, face).  Each window runs from the clip's onset to its
     offset (widened around the apex to at least ``frames`` frames; the whole clip
     when it has no event).  Every region keeps one box for the whole clip, from the
@@ -257,9 +232,9 @@ def windows(dataset, frames: int = MICROX_FRAMES, size: int = 32, regions: Seque
     if getattr(dataset, "kind", None) != "video":
         raise InvalidInputError("windows needs a video Dataset (synth.clips, data.micro_expressions or a video loader).")
     frames = _count(frames, "frames", 2)
-    unknown = [r for r in regions if r not in face.CROP_REGIONS]
+    unknown = [r for r in regions if r not in mesh.CROP_REGIONS]
     if unknown or not regions:
-        raise InvalidInputError(f"windows: unknown region(s) {unknown}; choose from {face.CROP_REGIONS}.")
+        raise InvalidInputError(f"windows: unknown region(s) {unknown}; choose from {mesh.CROP_REGIONS}.")
     out = {r: [] for r in regions}
     for i, row in dataset.table.iterrows():
         clip = dataset.sample(i)
@@ -552,7 +527,7 @@ class MicroX(_ClipNet):
     """MicroX: one ConvLSTM per face region, each seeing only its region, fused by one classifier.
 
     Inputs are the five crops of :func:`windows` (right eye, left eye, nose, mouth,
-    full face), as a dict or in :data:`fercourse.face.CROP_REGIONS` order.  Each
+    full face), as a dict or in :data:`fercourse.mesh.CROP_REGIONS` order.  Each
     region gets a small strided convolution per frame (shared across time), a
     :class:`ConvLSTM`, and global pooling of its last hidden map; the region vectors
     are concatenated and classified.
@@ -561,9 +536,7 @@ class MicroX(_ClipNet):
     def __init__(self, n_classes: int = 3, input_size: int = 32, regions: Sequence[str] | None = None,
                  stem: int = 8, hidden: int = 8, dropout: float = 0.3, relative: bool = True):
         super().__init__(n_classes, input_size, relative)
-        from fercourse.face import CROP_REGIONS
-
-        self.regions = tuple(regions or CROP_REGIONS)
+        self.regions = tuple(regions or mesh.CROP_REGIONS)
         self.stems = nn.ModuleList(
             nn.Sequential(nn.Conv2d(1, stem, 3, stride=2, padding=1, bias=False), nn.BatchNorm2d(stem), nn.ReLU(inplace=True))
             for _ in self.regions
@@ -630,46 +603,16 @@ class FlowNet(_ClipNet):
         return self.head(torch.cat([stream(x) for stream in self.streams], dim=1))
 
 
-#: The chapter's networks by name.
-MODELS = {"cnn_lstm": CNNLSTM, "c3d": C3D, "microx": MicroX, "flow": FlowNet}
+#: The chapter's networks by name (a :class:`fercourse.models.Registry` of their classes).
+MODELS = Registry("model", {"cnn_lstm": CNNLSTM, "c3d": C3D, "microx": MicroX, "flow": FlowNet})
 
 
 def build(name: str, n_classes: int = 3, input_size: int = 32, **options) -> nn.Module:
     """A fresh temporal network by name (one of :data:`MODELS`)."""
-    if name not in MODELS:
-        raise InvalidInputError(f"build: unknown model {name!r}; choose one of {', '.join(MODELS)}.")
-    return MODELS[name](n_classes=n_classes, input_size=input_size, **options)
+    return MODELS.build(name, n_classes=n_classes, input_size=input_size, **options)
 
 
 # ------------------------------------------------------------------ evaluation
-
-
-def megc_scores(y_true, y_pred, n_classes: int | None = None) -> dict:
-    """UF1 and UAR as the MEGC challenges define them, plus accuracy and per-class counts.
-
-    Predictions of all folds are pooled first, so the counts of each class are summed
-    over folds: TP_c, FP_c and FN_c.  Then
-
-    * UF1 = mean over classes of F1_c = 2 TP_c / (2 TP_c + FP_c + FN_c),
-    * UAR = mean over classes of recall_c = TP_c / N_c (N_c: clips of class c).
-
-    Both weigh every class equally, so a model cannot score well by always saying the
-    largest class.  Classes with no clips are left out of the means.
-    """
-    y_true, y_pred = np.asarray(y_true).astype(np.int64), np.asarray(y_pred).astype(np.int64)
-    if y_true.ndim != 1 or y_true.shape != y_pred.shape or len(y_true) == 0:
-        raise InvalidInputError(f"megc_scores: y_true and y_pred must be equal-length 1-D, got {y_true.shape}, {y_pred.shape}.")
-    k = int(n_classes or max(y_true.max(), y_pred.max()) + 1)
-    if y_true.min() < 0 or y_pred.min() < 0 or max(y_true.max(), y_pred.max()) >= k:
-        raise InvalidInputError(f"megc_scores: labels must be class indices in [0, {k}).")
-    tp = np.array([np.sum((y_true == c) & (y_pred == c)) for c in range(k)])
-    fp = np.array([np.sum((y_true != c) & (y_pred == c)) for c in range(k)])
-    fn = np.array([np.sum((y_true == c) & (y_pred != c)) for c in range(k)])
-    present = (tp + fn) > 0
-    f1 = 2 * tp / np.maximum(2 * tp + fp + fn, 1)
-    recall = tp / np.maximum(tp + fn, 1)
-    return {"UF1": float(f1[present].mean()), "UAR": float(recall[present].mean()),
-            "accuracy": float((y_true == y_pred).mean()), "TP": tp, "FP": fp, "FN": fn}
 
 
 def random_folds(n: int, k: int, seed: int = 0, y=None):
@@ -703,7 +646,7 @@ def cross_validate(fit_predict: Callable, y, folds: Iterable) -> tuple[np.ndarra
     ``folds`` yields ``(name, train_index, test_index)`` (:func:`fercourse.data.loso_folds`
     or :func:`random_folds`).  Returns the pooled predictions (one per sample) and a
     table with one row per fold (test clips, correct).  Score the pooled predictions with
-    :func:`megc_scores`, as MEGC does.
+    :func:`fercourse.metrics.megc_scores`, as MEGC does.
     """
     y = np.asarray(y)
     predicted = np.full(len(y), -1, dtype=np.int64)
@@ -742,11 +685,13 @@ def torch_fit_predict(name: str, inputs, y, n_classes: int, epochs: int, seed: i
     timing = {"seconds": 0.0}
 
     def fit_predict(train_index, test_index):
-        config.seed_everything(seed)
-        model = build(name, n_classes=n_classes, input_size=size, **model_options)
-        check = train_index[::4]
-        history = train.fit(model, (_take(inputs, train_index), y[train_index]), (_take(inputs, check), y[check]),
-                            epochs=epochs, seed=seed, progress=False, **fit_options)
+        # PyTorch draws the initial weights and the dropout masks from its global generator:
+        # seeded for this fold only, the caller's random numbers are left where they were.
+        with config.scoped_global_seed(seed):
+            model = build(name, n_classes=n_classes, input_size=size, **model_options)
+            check = train_index[::4]
+            history = train.fit(model, (_take(inputs, train_index), y[train_index]), (_take(inputs, check), y[check]),
+                                epochs=epochs, seed=seed, progress=False, **fit_options)
         timing["seconds"] += history["seconds"]
         return train.predict_proba(model, _take(inputs, test_index)).argmax(axis=1)
 
@@ -769,29 +714,13 @@ class Interval:
         return self.offset - self.onset + 1
 
 
-def _bounds(interval) -> tuple[int, int]:
-    if isinstance(interval, Interval):
-        return interval.onset, interval.offset
-    values = tuple(int(v) for v in interval)
-    if len(values) not in (2, 3) or values[-1] < values[0]:
-        raise InvalidInputError(f"an interval is (onset, offset) or (onset, apex, offset) with onset <= offset, got {interval!r}.")
-    return values[0], values[-1]
-
-
-def interval_iou(a, b) -> float:
-    """Intersection over union of two frame intervals (both ends included)."""
-    (a0, a1), (b0, b1) = _bounds(a), _bounds(b)
-    inter = max(0, min(a1, b1) - max(a0, b0) + 1)
-    return inter / ((a1 - a0 + 1) + (b1 - b0 + 1) - inter)
-
-
 def spotting_scores(predicted, truth, threshold: float = 0.5) -> dict:
     """Score spotted intervals against the truth by the MEGC rule.
 
     ``predicted`` and ``truth`` hold one list of intervals per clip.  Within a clip a
     spotted interval is a true positive when its IoU with a still unmatched true
-    interval is at least ``threshold`` (pairs are matched best IoU first, each at most
-    once); other spotted intervals are false positives, unmatched true ones false
+    interval is at least ``threshold`` (:func:`~fercourse.matching.match_intervals`: best IoU
+    first, each at most once); other spotted intervals are false positives, unmatched true ones false
     negatives.  Counts are summed over all clips, then precision, recall and
     F1 = 2 TP / (2 TP + FP + FN) are computed once.
     """
@@ -799,15 +728,10 @@ def spotting_scores(predicted, truth, threshold: float = 0.5) -> dict:
         raise InvalidInputError(f"spotting_scores: {len(predicted)} clips of predictions for {len(truth)} clips of truth.")
     tp = fp = fn = 0
     for spotted, true in zip(predicted, truth):
-        pairs = sorted(((interval_iou(p, t), i, j) for i, p in enumerate(spotted) for j, t in enumerate(true)), reverse=True)
-        used_p, used_t = set(), set()
-        for iou, i, j in pairs:
-            if iou >= threshold and i not in used_p and j not in used_t:
-                used_p.add(i)
-                used_t.add(j)
-        tp += len(used_p)
-        fp += len(spotted) - len(used_p)
-        fn += len(true) - len(used_t)
+        matched = len(match_intervals(spotted, true, threshold))
+        tp += matched
+        fp += len(spotted) - matched
+        fn += len(true) - matched
     precision = tp / (tp + fp) if tp + fp else 0.0
     recall = tp / (tp + fn) if tp + fn else 0.0
     f1 = 2 * tp / (2 * tp + fp + fn) if tp + fp + fn else 0.0
@@ -828,36 +752,33 @@ def _similarity_align(points: np.ndarray, reference: np.ndarray) -> np.ndarray:
 def _spotting_points() -> np.ndarray:
     """Landmarks the motion signal watches: all face points except the eyes and irises,
     whose blinks are the commonest movement that is no expression."""
-    from fercourse import face
-
-    eyes = np.concatenate([face.REGIONS[r] for r in ("left_eye", "right_eye", "left_iris", "right_iris")])
-    return np.setdiff1d(np.arange(468), eyes)
+    eyes = np.concatenate([mesh.REGIONS[r] for r in ("left_eye", "right_eye", "left_iris", "right_iris")])
+    return np.setdiff1d(np.arange(mesh.N_MESH_POINTS), eyes)
 
 
 def motion_signal(landmarks, k: int = 6, eyes: bool = False) -> np.ndarray:
     """How far the face departs, at each frame, from its look ``k`` frames before and after.
 
     The landmarks ``(T, 478, 2|3)`` of every frame are aligned to the clip's mean shape
-    (removing head translation, rotation and scale) and scaled by the distance between
-    the eyes.  Then, as in Moilanen et al.'s feature-difference analysis, frame t is
+    (removing head translation, rotation and scale) and scaled by the inter-ocular
+    distance of that mean shape (:func:`fercourse.mesh.inter_ocular_distance`).  Then, as in Moilanen et al.'s feature-difference analysis, frame t is
     compared with the average of frames t - k and t + k: an expression shorter than
     2k frames shows as a peak at its apex, slow head motion cancels out.  Returns
     ``(T,)`` mean point displacements (zero for the first and last k frames).
     ``eyes=False`` ignores eye and iris points, so blinks do not count as events.
     """
-    from fercourse import face
-
-    points = face._landmark_stack(landmarks, "landmarks")
+    points = landmark_stack(landmarks, "landmarks")
     k = _count(k, "k")
     if len(points) <= 2 * k:
         raise InvalidInputError(f"motion_signal: a clip of {len(points)} frames is too short for k={k}; it needs more than {2 * k}.")
-    span = np.linalg.norm(points[:, 33].mean(axis=0) - points[:, 263].mean(axis=0))  # outer eye corners
-    if not span > 1e-9:
+    try:
+        span = mesh.inter_ocular_distance(points.mean(axis=0))
+    except InvalidInputError:
         raise InvalidInputError(
-            "motion_signal: in landmarks the outer eye corners (points 33 and 263) coincide, so movement cannot be "
+            "motion_signal: in landmarks the eye centres (means of the eye contours) coincide, so movement cannot be "
             "measured in eye distances; these are not face landmarks (all zeros?): pass each frame's 478 mesh "
             "points in pixels."
-        )
+        ) from None
     watched = points if eyes else points[:, _spotting_points()]
     reference = watched.mean(axis=0)
     watched = np.stack([_similarity_align(p, reference) for p in watched])
@@ -946,7 +867,7 @@ class OnlineSpotter:
 
     def push(self, landmarks, frame=None) -> list[Interval]:
         points = np.asarray(landmarks, dtype=np.float64)
-        if points.ndim != 2 or points.shape[0] not in (468, 478):
+        if points.ndim != 2 or points.shape[0] not in (mesh.N_MESH_POINTS, mesh.N_LANDMARKS):
             raise InvalidInputError(f"OnlineSpotter.push: landmarks must be (478, 2|3), got {points.shape}.")
         self.landmarks.append(points[:, :2])
         self.frames.append(frame)

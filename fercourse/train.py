@@ -4,8 +4,8 @@ One :func:`fit` with the usual discipline: augmentation, early stopping, a learn
 rate that drops when the validation loss stalls, weight decay, class weights
 against imbalance, and the best weights kept in a checkpoint that is written
 atomically and read back with ``torch.load(..., weights_only=True)``.
-:func:`evaluate` gives accuracy, macro-F1, balanced accuracy and the confusion
-matrix; :func:`calibration` and :func:`reliability_diagram` show whether the
+Trained models are scored with :func:`fercourse.models.evaluate` (accuracy, UF1, UAR,
+confusion matrix); :func:`calibration` and :func:`reliability_diagram` show whether the
 predicted probabilities can be taken at their word.
 
 Data is passed as arrays: ``(images, labels)`` with images ``(N, S, S)`` grey
@@ -37,8 +37,6 @@ __all__ = [
     "save_checkpoint",
     "load_checkpoint",
     "predict_proba",
-    "evaluate",
-    "per_class_report",
     "calibration",
     "reliability_diagram",
     "plot_history",
@@ -373,42 +371,6 @@ def predict_proba(model, inputs, batch_size: int = 256) -> np.ndarray:
     """Softmax probabilities ``(N, n_classes)`` for images (or ``(images, features)``)."""
     torch = _torch()
     return torch.softmax(_logits(model, _inputs(inputs, model), batch_size), dim=1).cpu().numpy()
-
-
-def evaluate(model, data, labels=None) -> dict:
-    """Accuracy, macro-F1, balanced accuracy and confusion matrix of a model on ``(inputs, labels)``.
-
-    ``model`` is a PyTorch module, or any object with ``predict_proba`` (such as
-    :class:`fercourse.cnn.PretrainedFER`).  ``labels`` (class names) only label the result.
-    """
-    from sklearn.metrics import balanced_accuracy_score, confusion_matrix, f1_score
-
-    inputs, y = arrays(data)
-    y = np.asarray(y)
-    probabilities = model.predict_proba(inputs) if hasattr(model, "predict_proba") else predict_proba(model, inputs)
-    if len(probabilities) != len(y):
-        raise InvalidInputError(f"evaluate: {len(probabilities)} predictions for {len(y)} labels.")
-    k = probabilities.shape[1]
-    predicted = probabilities.argmax(axis=1)
-    return {
-        "accuracy": float((predicted == y).mean()),
-        "macro_f1": float(f1_score(y, predicted, labels=range(k), average="macro", zero_division=0)),
-        "balanced_accuracy": float(balanced_accuracy_score(y, predicted)),
-        "confusion": confusion_matrix(y, predicted, labels=range(k)),
-        "probabilities": probabilities,
-        "labels": list(labels) if labels is not None else list(range(k)),
-    }
-
-
-def per_class_report(y_true, y_pred, labels):
-    """Precision, recall, F1 and support for every class, as a DataFrame."""
-    import pandas as pd
-    from sklearn.metrics import precision_recall_fscore_support
-
-    precision, recall, f1, support = precision_recall_fscore_support(
-        y_true, y_pred, labels=range(len(labels)), zero_division=0
-    )
-    return pd.DataFrame({"precision": precision, "recall": recall, "f1": f1, "support": support}, index=list(labels))
 
 
 def calibration(probabilities, y_true, bins: int = 10) -> dict:

@@ -6,8 +6,10 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.collections import LineCollection
 
+from fercourse import mesh
 from fercourse.checks import pixel_values
 from fercourse.errors import InvalidInputError
+from fercourse.synth import GRID_INTENSITIES, expression_faces, expression_patterns  # the last two: re-exported
 
 __all__ = ["show_image", "show_mesh", "plot_probabilities", "sample_grid", "class_counts", "filmstrip", "timeline"]
 
@@ -41,11 +43,11 @@ def show_mesh(image, faces, ax=None, box: bool = True, zoom: bool = False, figsi
 
     ``zoom=True`` limits the view to the faces, so the mesh is readable on a large photo.
     """
-    from fercourse.face import FaceMesh, mesh_edges
+    from fercourse.face import FaceMesh
 
     faces = [faces] if isinstance(faces, FaceMesh) else list(faces)
     ax = show_image(image, ax=ax, figsize=figsize, title=title)
-    edges = mesh_edges()
+    edges = mesh.edges()
     for face in faces:
         xy = face.landmarks[:, :2]
         ax.add_collection(LineCollection(xy[edges], colors="#00e5ff", linewidths=0.35, alpha=0.9))
@@ -168,69 +170,6 @@ def timeline(tracks: dict, fps: float, intervals: dict | None = None, ax=None, t
 
 # ------------------------------------------------------- expressions by intensity
 
-#: Column intensities of :func:`expression_grid`: from the face at rest to the full prototype.
-GRID_INTENSITIES = (0.0, 0.25, 0.5, 0.75, 1.0)
-
-
-def _expression_patterns(expressions) -> dict[str, dict]:
-    """Label -> AU pattern in the generator's codes (one-sided prototype AUs as ``"R12"``)."""
-    from fercourse import emotions
-
-    if expressions is None:
-        expressions = [name for name in emotions.PROTOTYPES if name != "neutral"]
-    if isinstance(expressions, dict):
-        patterns = {str(label): dict(pattern) for label, pattern in expressions.items()}
-    else:
-        patterns = {}
-        for name in expressions:
-            emotions.facs_code(name)  # raises a clear error for an unknown expression
-            key = str(name).strip().lower()
-            sides = emotions.UNILATERAL.get(key, {})
-            patterns[key] = {
-                (f"{'R' if sides[au] == 'right' else 'L'}{au}" if au in sides else au): value
-                for au, value in emotions.PROTOTYPES[key].items()
-            }
-    if not patterns:
-        raise InvalidInputError("expressions is empty; name at least one, for example ['happy'].")
-    return patterns
-
-
-def expression_faces(expressions=None, intensities=GRID_INTENSITIES, who=None, look=None, size: int = 96,
-                     seed: int = 0):
-    """Render expressions at rising intensity on one synthetic face.
-
-    ``expressions`` is a list of prototype names (:data:`fercourse.emotions.PROTOTYPES`;
-    default: the seven expressions, neutral left out) or a dict label -> AU pattern
-    (``{AU: intensity}``; one-sided codes such as ``"L12"`` are allowed).  Each pattern is
-    multiplied by every value of ``intensities`` (each in [0, 1]); a prototype's one-sided
-    AUs (:data:`fercourse.emotions.UNILATERAL`) become ``"R12"``-style codes.  All faces share
-    the identity ``who`` (default :class:`fercourse.synth.Identity`), the appearance ``look``
-    (default ``Appearance(face_fraction=0.8, noise=0.0)``: noise-free, so figures stay small)
-    and the image noise (``seed``, for a ``look`` with noise), so only the expression differs.
-
-    Returns ``(labels, images, landmarks)``: ``images`` is ``(expressions, intensities, size,
-    size, 3)`` ``uint8``, ``landmarks`` ``(expressions, intensities, 478, 3)`` in pixels.
-    """
-    from fercourse import synth
-
-    patterns = _expression_patterns(expressions)
-    levels = [float(k) for k in np.atleast_1d(np.asarray(intensities, dtype=float))]
-    if not levels or not all(0.0 <= k <= 1.0 for k in levels):
-        raise InvalidInputError(f"intensities must be values in [0, 1], got {intensities!r}.")
-    look = look or synth.Appearance(face_fraction=0.8, noise=0.0)
-    images, points = [], []
-    for pattern in patterns.values():
-        row_images, row_points = [], []
-        for k in levels:
-            aus = {code: value * k for code, value in pattern.items()}
-            image, landmarks = synth.render(synth.face_mesh(who, aus), size=size, look=look, aus=aus,
-                                            rng=np.random.default_rng(seed))
-            row_images.append(image)
-            row_points.append(landmarks)
-        images.append(row_images)
-        points.append(row_points)
-    return list(patterns), np.asarray(images, dtype=np.uint8), np.asarray(points, dtype=np.float32)
-
 
 def expression_grid(expressions=None, intensities=GRID_INTENSITIES, who=None, look=None, size: int = 96,
                     seed: int = 0, cell: float = 1.2, transpose: bool = False, title: str | None = None):
@@ -240,7 +179,7 @@ def expression_grid(expressions=None, intensities=GRID_INTENSITIES, who=None, lo
     person's right side, which is the image's left), each intensity with its value.
     ``transpose=True`` swaps the two: one column per expression.  Returns the figure.
     """
-    patterns = _expression_patterns(expressions)
+    patterns = expression_patterns(expressions)
     labels, images, _ = expression_faces(patterns, intensities, who=who, look=look, size=size, seed=seed)
     levels = np.atleast_1d(np.asarray(intensities, dtype=float))
     n_expr, n_levels = images.shape[:2]
@@ -273,7 +212,7 @@ __all__ += ["GRID_INTENSITIES", "expression_faces", "expression_grid"]
 
 # ------------------------------------------------------------ preprocessing (chapter 03)
 
-#: Colours of the facial regions of :data:`fercourse.face.REGIONS` in the preprocessing plots.
+#: Colours of the facial regions of ``fercourse.mesh.REGIONS`` in the preprocessing plots.
 REGION_COLOURS = {
     "right_eye": "#e53935", "left_eye": "#1e88e5", "right_brow": "#fb8c00", "left_brow": "#00acc1",
     "right_iris": "#ffeb3b", "left_iris": "#c0ca33", "nose": "#8e24aa", "mouth": "#d81b60", "face_oval": "#43a047",
@@ -301,23 +240,21 @@ def _zoom_to(ax, xy, pad: float = 0.15):
 
 def show_regions(image, landmarks, ax=None, regions=None, zoom: bool = True, legend: bool = True, size: float = 6.0,
                  title: str | None = None, figsize=(5, 5)):
-    """The 478 landmarks over ``image``, coloured by facial region (:data:`fercourse.face.REGIONS`).
+    """The 478 landmarks over ``image``, coloured by facial region (``fercourse.mesh.REGIONS``).
 
     ``landmarks``: a FaceMesh or ``(478, 2|3)`` points.  Points in no region are
     drawn small and grey; ``regions`` picks the regions to colour (default all).
     Left and right are the subject's, as in the region names.
     """
-    from fercourse import face
-
     xy = _points_xy(landmarks)
     ax = show_image(image, ax=ax, title=title, figsize=figsize)
-    names = list(face.REGIONS) if regions is None else list(regions)
-    unknown = [n for n in names if n not in face.REGIONS]
+    names = list(mesh.REGIONS) if regions is None else list(regions)
+    unknown = [n for n in names if n not in mesh.REGIONS]
     if unknown:
-        raise InvalidInputError(f"Unknown regions {unknown}; choose from {', '.join(face.REGIONS)}.")
+        raise InvalidInputError(f"Unknown regions {unknown}; choose from {', '.join(mesh.REGIONS)}.")
     coloured = np.zeros(len(xy), dtype=bool)
     for name in names:
-        index = face.REGIONS[name]
+        index = mesh.REGIONS[name]
         index = index[index < len(xy)]
         coloured[index] = True
         ax.scatter(xy[index, 0], xy[index, 1], s=size, c=REGION_COLOURS[name], label=name.replace("_", " "),
@@ -456,8 +393,8 @@ __all__ += ["REGION_COLOURS", "show_regions", "show_landmarks", "show_detections
 def plot_confusion(confusion, labels, ax=None, title: str | None = None, normalise: bool = True):
     """A confusion matrix (counts, rows = true class) as an image; ``normalise`` scales each row to sum to 1.
 
-    Build the matrix with ``sklearn.metrics.confusion_matrix`` or take it from
-    :func:`fercourse.train.evaluate`.
+    Build the matrix with :func:`fercourse.metrics.confusion_matrix` or take it from
+    :func:`fercourse.models.evaluate` (its ``confusion``).
     """
     m = np.asarray(confusion, dtype=np.float64)
     if normalise:

@@ -124,7 +124,7 @@ def test_keras_gradients_and_attacks_run(pretrained):
     photo = astronaut()
     crop = face.crop_square(photo, face.detect_mesh(photo).box, size=48)
     target = adv.wrap(pretrained)
-    assert target.predict([crop]) == ["happy"]
+    assert target.predict([crop]).tolist() == ["happy"]
     gradient = target.gradient(crop, ["happy"])
     assert np.all(np.isfinite(gradient)) and np.abs(gradient).max() > 0
     result = adv.run_attack(target, crop, ["happy"], "pgd_linf", epsilons=[8 / 255])

@@ -289,7 +289,7 @@ def test_errors_name_the_download_and_the_member_never_the_temporary_folder(tmp_
     expected = {
         "folder": (source, rf"{source}/icml_face_data\.csv, line 5: 100 pixel values, expected 2304"),
         "zip": (zip_folder(source, tmp_path / "download.zip", prefix="fer/"),
-                rf"download\.zip, member fer/icml_face_data\.csv, line 5: 100 pixel values, expected 2304"),
+                r"download\.zip, member fer/icml_face_data\.csv, line 5: 100 pixel values, expected 2304"),
         "file": (source / "icml_face_data.csv", rf"{source}/icml_face_data\.csv, line 5: 100 pixel values"),
     }
     download, match = expected[form]

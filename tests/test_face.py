@@ -236,7 +236,7 @@ def test_head_pose_of_the_astronaut(astronaut_mesh):
     assert abs(yaw) < 10 and abs(roll) < 8 and -30 < pitch < 5
     assert abs(roll + _eye_line_degrees(astronaut_mesh)) < 3  # y is down in the image, up in the pose
     with pytest.raises(InvalidInputError, match="no transformation matrix"):
-        face.FaceMesh(astronaut_mesh.landmarks).pose
+        _ = face.FaceMesh(astronaut_mesh.landmarks).pose
 
 
 @pytest.mark.parametrize("degrees", [15, -20])

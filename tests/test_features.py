@@ -8,6 +8,7 @@ from sklearn.preprocessing import StandardScaler
 
 from fercourse import FERCourseError, features as F, synth
 from fercourse.errors import InvalidInputError
+from fercourse.mesh import LEFT_EYE_RING, RIGHT_EYE_RING
 
 
 @pytest.fixture(scope="module")
@@ -65,11 +66,10 @@ def test_geometry_known_values():
     points = np.zeros((478, 2))
     for index in (33, 133, 159, 145):  # right eye contour around (0, 0)
         points[index] = (0.0, 0.0)
-    points[list(F._LEFT_EYE_RING)] = (10.0, 0.0)  # left eye centre 10 px away: inter-ocular distance 10
-    points[list(F._RIGHT_EYE_RING)] = (0.0, 0.0)
+    points[list(LEFT_EYE_RING)] = (10.0, 0.0)  # left eye centre 10 px away: inter-ocular distance 10
+    points[list(RIGHT_EYE_RING)] = (0.0, 0.0)
     points[F.ANCHOR] = (5.0, 5.0)
     points[61], points[291] = (0.0, 20.0), (8.0, 20.0)
-    assert F.inter_ocular_distance(points)[0] == pytest.approx(10.0)
     names = F.LandmarkGeometry().feature_names()
     values = F.LandmarkGeometry().fit_transform(points[None])[0]
     assert values[names.index("mouth_width")] == pytest.approx(0.8)
@@ -167,7 +167,7 @@ def test_score_blinks():
 
 
 def test_eye_states_and_openness_features():
-    eyes = F.eye_state_faces(8, seed=1, size=64)
+    eyes = synth.eye_state_faces(8, seed=1, size=64)
     assert eyes.samples.shape == (8, 64, 64, 3) and set(eyes.table["label"]) == set(F.EYE_LEVELS)
     table = F.eye_openness_features(eyes.samples, eyes.extras["landmarks"])
     assert list(table.columns) == ["ear", "width_height", "sclera", "sclera_area"] and len(table) == 8

@@ -301,7 +301,7 @@ def test_spot_motion_signal_and_blinks_refuse_nan_and_empty_inputs():
     with pytest.raises(InvalidInputError, match=r"spot: p \(None, or a fraction between the mean and the peak\) must "
                                                 r"be a number in \[0, 1\], got nan"):
         temporal.spot(signal, p=np.nan)
-    with pytest.raises(InvalidInputError, match=r"motion_signal: in landmarks the outer eye corners .* coincide.*pass "
+    with pytest.raises(InvalidInputError, match=r"motion_signal: in landmarks the eye centres .* coincide.*pass "
                                                 r"each frame's 478 mesh points"):
         temporal.motion_signal(np.zeros((30, 478, 2)), k=3)
     with pytest.raises(InvalidInputError, match=r"detect_blinks: baseline \(the open-eye EAR\) must be a positive "

@@ -236,14 +236,10 @@ def test_au_sliders_render_the_chosen_action_units(monkeypatch):
         synth.au_sliders(aus=(12, 99))
 
 
-def test_measure_realism_reports_both_models():
-    data = synth.faces(14, size=160, color=True, seed=4, framing="portrait", occlusion_rate=0.0,
-                       max_pose=(5.0, 5.0, 5.0), intensity=(0.9, 1.0), split=None)
-    result = synth.measure_realism(data)
-    assert result.images == 14 and result.found >= 12
-    assert 0 < result.landmark_errors.mean() < 0.15
-    assert result.confusion.to_numpy().sum() == 14 and result.confusion.shape == (7, 7)
-    assert result.recall["neutral"] >= 0.5 and result.recall["happy"] >= 0.5
-    assert "balanced accuracy" in result.summary()
-    with pytest.raises(InvalidInputError, match="colour faces"):
-        synth.measure_realism(synth.faces(7, size=32, split=None))
+
+def test_chapter_modules_re_export_the_generators_the_notebooks_call():
+    from fercourse import features, graph, viz
+
+    assert graph.synthetic_meshes is synth.synthetic_meshes
+    assert features.eye_state_faces is synth.eye_state_faces and features.EYE_LEVELS is synth.EYE_LEVELS
+    assert viz.expression_faces is synth.expression_faces and viz.GRID_INTENSITIES is synth.GRID_INTENSITIES

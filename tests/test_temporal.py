@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 import torch
 
-from fercourse import data, synth, temporal, train
+from fercourse import data, metrics, synth, temporal, train
 from fercourse.errors import DatasetError, InvalidInputError
 
 
@@ -180,7 +180,7 @@ def test_megc_scores_match_a_hand_computed_example():
     # class 0: TP 3, FP 2, FN 1 -> F1 6/9, recall 3/4
     # class 1: TP 1, FP 1, FN 1 -> F1 2/4, recall 1/2
     # class 2: TP 1, FP 0, FN 1 -> F1 2/3, recall 1/2
-    scores = temporal.megc_scores(y_true, y_pred, 3)
+    scores = metrics.megc_scores(y_true, y_pred, 3)
     assert scores["UF1"] == pytest.approx((6 / 9 + 2 / 4 + 2 / 3) / 3)
     assert scores["UAR"] == pytest.approx((3 / 4 + 1 / 2 + 1 / 2) / 3)
     assert scores["accuracy"] == pytest.approx(5 / 8)
@@ -190,11 +190,11 @@ def test_megc_scores_match_a_hand_computed_example():
 def test_megc_scores_pool_the_folds_rather_than_average_them():
     # Fold A: all class 0, predicted right. Fold B: one clip of each class, all predicted 0.
     y_true, y_pred = [0, 0, 0, 0, 1, 2], [0, 0, 0, 0, 0, 0]
-    scores = temporal.megc_scores(y_true, y_pred, 3)
+    scores = metrics.megc_scores(y_true, y_pred, 3)
     assert scores["UF1"] == pytest.approx((2 * 4 / (8 + 2 + 0)) / 3)  # classes 1, 2 score 0
     assert scores["UAR"] == pytest.approx(1 / 3)
     with pytest.raises(InvalidInputError):
-        temporal.megc_scores([0, 1], [0, 3], 3)
+        metrics.megc_scores([0, 1], [0, 3], 3)
 
 
 def test_loso_folds_never_share_a_subject():

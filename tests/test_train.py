@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import torch
 
-from fercourse import cnn, config, train
+from fercourse import cnn, config, models, train
 from fercourse.errors import InvalidInputError
 
 
@@ -34,7 +34,7 @@ def test_a_tiny_run_overfits_32_faces():
     net = cnn.build("simple", n_classes=4, input_size=32, width=8)
     history = train.fit(net, (x, y), (x, y), epochs=25, batch_size=16, lr=1e-2, augment=False, patience=25,
                         progress=False)
-    result = train.evaluate(net, (x, y))
+    result = models.evaluate(net, (x, y))
     assert result["accuracy"] >= 0.95
     assert set(history) >= {"loss", "val_loss", "accuracy", "val_accuracy", "lr", "best_epoch", "seconds"}
     assert result["confusion"].sum() == 32

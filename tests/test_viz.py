@@ -9,7 +9,7 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 from matplotlib.collections import LineCollection  # noqa: E402
 
-from fercourse import face, viz  # noqa: E402
+from fercourse import face, synth, viz  # noqa: E402
 from fercourse.errors import InvalidInputError  # noqa: E402
 
 
@@ -61,7 +61,7 @@ def test_filmstrip_marks_frames_and_timeline_shades_intervals():
 
 
 def test_expression_faces_scale_prototypes_on_one_face():
-    labels, images, points = viz.expression_faces(["happy", "contempt"], intensities=(0.0, 1.0), size=48)
+    labels, images, points = synth.expression_faces(["happy", "contempt"], intensities=(0.0, 1.0), size=48)
     assert labels == ["happy", "contempt"]
     assert images.shape == (2, 2, 48, 48, 3) and images.dtype == np.uint8 and points.shape == (2, 2, 478, 3)
     assert np.array_equal(images[0, 0], images[1, 0])  # intensity 0: the same face at rest in every row
@@ -70,9 +70,9 @@ def test_expression_faces_scale_prototypes_on_one_face():
     moved = np.linalg.norm(points[1, 1, :, :2] - points[1, 0, :, :2], axis=1)
     assert moved[61] > 5 * moved[291]
     with pytest.raises(InvalidInputError, match="No prototype"):
-        viz.expression_faces(["joy"])
+        synth.expression_faces(["joy"])
     with pytest.raises(InvalidInputError, match="intensities"):
-        viz.expression_faces(["happy"], intensities=(1.5,))
+        synth.expression_faces(["happy"], intensities=(1.5,))
 
 
 def test_expression_grid_labels_rows_and_columns():

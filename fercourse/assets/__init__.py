@@ -19,7 +19,7 @@ from pathlib import Path
 
 from fercourse.errors import AssetError, InvalidInputError
 
-__all__ = ["Asset", "ASSETS", "ASSET_DIR", "path", "verify", "info"]
+__all__ = ["Asset", "ASSETS", "ASSET_DIR", "path", "verify", "info", "sha256"]
 
 ASSET_DIR = Path(__file__).resolve().parent
 
@@ -86,8 +86,21 @@ def _lookup(name: str) -> Asset:
         ) from None
 
 
-def _sha256(file: Path) -> str:
+def sha256(file: str | os.PathLike) -> str:
+    """The SHA-256 checksum of a file, read in blocks of 1 MiB (memory stays flat).
+
+    Parameters
+    ----------
+    file : str or os.PathLike
+        The file to read.
+
+    Returns
+    -------
+    str
+        The checksum as 64 lower-case hexadecimal digits.
+    """
     digest = hashlib.sha256()
+    file = Path(file)
     with file.open("rb") as handle:
         for block in iter(lambda: handle.read(1 << 20), b""):
             digest.update(block)
@@ -106,7 +119,7 @@ def verify(name: str, directory: str | os.PathLike | None = None) -> Path:
         raise AssetError(
             f"The model file {file} is {what}: {size:,} bytes instead of {asset.size:,}. {_REPAIR}"
         )
-    actual = _sha256(file)
+    actual = sha256(file)
     if actual != asset.sha256:
         raise AssetError(
             f"The model file {file} does not match its checksum: SHA-256 {actual} "

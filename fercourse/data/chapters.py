@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from fercourse import config
+from fercourse import config, mesh
 from fercourse.checks import count
 from fercourse.data.dataset import Dataset, proportional_counts
 from fercourse.data.loaders import IMPORT_HINT, LOADERS, load_fer2013
@@ -233,7 +233,7 @@ def measure_landmarks(dataset: Dataset, size: int = LANDMARKER_SIZE, progress: b
 
     from fercourse import face
 
-    landmarks = np.full((len(dataset), 478, 3), np.nan, np.float32)
+    landmarks = np.full((len(dataset), mesh.N_LANDMARKS, 3), np.nan, np.float32)
     blendshapes = np.zeros((len(dataset), 52), np.float32)
     found = np.zeros(len(dataset), bool)
     with face.FaceLandmarker(max_faces=1) as landmarker:
@@ -271,7 +271,7 @@ def _measure_clips(dataset: Dataset, progress: bool) -> dict[str, np.ndarray]:
         if lost < len(points):
             stacks.append(_fill_gaps(points).astype(np.float32))
         else:
-            stacks.append(np.full((len(points), 478, 3), np.nan, np.float32))
+            stacks.append(np.full((len(points), mesh.N_LANDMARKS, 3), np.nan, np.float32))
     return {"landmarks": np.concatenate(stacks), "lengths": np.array(lengths, np.int64),
             "missing": np.array(missing, np.int64)}
 

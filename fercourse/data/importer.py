@@ -67,8 +67,7 @@ import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from fercourse import config
-from fercourse.assets import _sha256
+from fercourse import assets, config
 from fercourse.data.dataset import SPLITS, UNKNOWN_SUBJECT
 from fercourse.data.loaders import LOADERS, NESTED_ARCHIVES, SplitWarning, csv_rows, load_ckplus
 from fercourse.errors import DatasetError, FERCourseError, InvalidInputError
@@ -674,7 +673,7 @@ def _check_known_files(name: str, root: Path, partial: bool) -> dict[str, str]:
         file = root / known.name
         if known.dataset != name or not file.is_file():
             continue
-        found[known.name] = digest = _sha256(file)
+        found[known.name] = digest = assets.sha256(file)
         if known.sha256 and digest != known.sha256:
             raise DatasetError(
                 f"{known.name} does not match the published file: SHA-256 {digest} instead of {known.sha256}. "

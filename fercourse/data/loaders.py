@@ -53,7 +53,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from fercourse import config, emotions
+from fercourse import config, emotions, video
 from fercourse.checks import inside
 from fercourse.data.dataset import UNKNOWN_SUBJECT, Dataset, proportional_counts
 from fercourse.errors import DatasetError, InvalidInputError
@@ -93,7 +93,6 @@ FER2013_OTHER_FILES = {
 NESTED_ARCHIVES = (".zip", ".tar", ".tar.gz", ".tgz", ".tar.bz2", ".tbz2", ".tar.xz", ".txz", ".gz", ".rar", ".7z")
 CKPLUS_FPS = 30.0
 MICRO_FPS = 200.0
-DEFAULT_VIDEO_FPS = 30.0
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff")
 VIDEO_SUFFIXES = (".mp4", ".avi", ".mov", ".mkv")
 #: How every "dataset missing" message ends.
@@ -875,67 +874,6 @@ def as_megc(dataset: Dataset) -> Dataset:
 # ------------------------------------------------------------- video folders
 
 
-def _open_video(file: Path):
-    import cv2
-
-    from fercourse._env import quiet_stderr
-
-    with quiet_stderr():  # FFmpeg's own complaints; the error below says what matters
-        capture = cv2.VideoCapture(str(file))
-    if not capture.isOpened():
-        raise DatasetError(
-            f"Video {file} cannot be opened: it is truncated, damaged or not a video that OpenCV "
-            "can decode. Copy or download it again, or move it out of the dataset folder."
-        )
-    return capture
-
-
-def _probe_video(file: Path) -> tuple[float, int]:
-    """``(fps, frame count)`` of a video after checking that its first frame decodes.
-
-    Where the container does not record the frame count, the frames are counted.
-    """
-    import cv2
-
-    capture = _open_video(file)
-    try:
-        fps = capture.get(cv2.CAP_PROP_FPS)
-        count = int(capture.get(cv2.CAP_PROP_FRAME_COUNT))
-        if not capture.read()[0]:
-            raise DatasetError(
-                f"Video {file} opens but no frame can be decoded (truncated?); copy or download it again."
-            )
-        if count <= 0:
-            count = 1
-            while capture.grab():
-                count += 1
-    finally:
-        capture.release()
-    return (fps if fps > 0 else DEFAULT_VIDEO_FPS), count
-
-
-def _read_video(file: Path, expected: int) -> np.ndarray:
-    """All frames of a video as ``(T, H, W, 3)`` RGB; fewer than ``expected`` means truncated."""
-    import cv2
-
-    capture = _open_video(file)
-    frames = []
-    try:
-        while True:
-            ok, frame = capture.read()
-            if not ok:
-                break
-            frames.append(cv2.cvtColor(frame, cv2.COLOR_BGR2RGB))
-    finally:
-        capture.release()
-    if not frames or len(frames) < expected:
-        raise DatasetError(
-            f"Video {file} is truncated: its header announces {expected} frames but only {len(frames)} "
-            "could be decoded. Copy or download it again."
-        )
-    return np.stack(frames)
-
-
 def _subjects_from_csv(file: Path) -> dict[str, str]:
     """Subject id by video file name from ``subjects.csv`` (columns ``filename,subject``)."""
     with contextlib.closing(csv_rows(file, "Fix the file: a header filename,subject and one line a video")) as rows:
@@ -999,8 +937,8 @@ def load_video_folders(root=None, *, name: str = "baum") -> Dataset:
                     f"{subjects_file} has no row for {file.name} (in {folder.name}/); add a line "
                     f"{file.name},<subject id>."
                 )
-            fps, count = _probe_video(file)
-            samples.append(functools.partial(_read_video, file, count))
+            fps, count, _, _ = video.probe(file)
+            samples.append(functools.partial(video.read, file, count))
             rows.append(
                 {
                     "label": folder.name,

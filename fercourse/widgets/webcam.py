@@ -4,7 +4,7 @@ The page (``static/webcam.js``) asks for the camera with ``getUserMedia`` when
 Start is pressed, and sends JPEG frames to the kernel at most ``fps`` times a
 second, one at a time (the next leaves only when the kernel has answered the
 last one, so a slow model lowers the rate instead of building a queue).  In the
-kernel each frame is decoded (:func:`fercourse.live.decode_frame`) and handed to
+kernel each frame is decoded (:func:`fercourse.face.decode_frame`) and handed to
 a callback, usually a :class:`fercourse.live.Pipeline`; its answer, the overlay
 (boxes, labels, probabilities, optionally landmarks), goes back to the page,
 which draws it over the live video.  Frames go only to this notebook's kernel.
@@ -14,6 +14,10 @@ with the ``anywidget`` package), and in Colab after
 :func:`enable_colab_widgets`, which the widget calls itself when it finds
 Colab.  Browsers allow the camera only on secure pages: ``https://`` or
 ``http://localhost``.
+
+The widget does not depend on :mod:`fercourse.live` (which shows it in
+:func:`fercourse.live.demo`): a callback's answer is drawn if it has a
+``to_overlay(points=...)`` method, as a :class:`fercourse.live.Reading` has.
 """
 
 from __future__ import annotations
@@ -25,7 +29,8 @@ import anywidget
 import numpy as np
 import traitlets
 
-from fercourse.errors import InvalidInputError
+from fercourse.errors import InvalidInputError, NoCameraError
+from fercourse.face import decode_frame
 
 __all__ = ["Webcam", "enable_colab_widgets"]
 
@@ -137,15 +142,13 @@ class Webcam(anywidget.AnyWidget):
         not an image), keeps the frame as :attr:`last_frame`, counts it, runs the
         callback and stores its answer in :attr:`overlay`.
         """
-        from fercourse.live import Reading, decode_frame
-
         frame = decode_frame(data, name="the frame from the page")
         self.last_frame = frame
         self.frames_received += 1
         answer = None
         if self.callback is not None:
             answer = self.callback(frame)
-        if isinstance(answer, Reading):
+        if hasattr(answer, "to_overlay"):  # a live.Reading
             answer = answer.to_overlay(points=self.points)
         elif answer is None:
             answer = {"width": int(frame.shape[1]), "height": int(frame.shape[0]), "faces": []}
@@ -172,8 +175,6 @@ class Webcam(anywidget.AnyWidget):
 
     def snapshot(self) -> np.ndarray:
         """A copy of the latest frame received from the page (RGB ``uint8``)."""
-        from fercourse.live import NoCameraError
-
         if self.last_frame is None:
             raise NoCameraError(
                 "No frame has reached the kernel yet: press Start on the widget, allow the camera, and wait "

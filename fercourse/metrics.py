@@ -1,0 +1,241 @@
+"""Classification metrics of the course, in one place (every chapter scores its models with these).
+
+All functions take true and predicted labels as class indices ``0 .. k-1`` (one per
+sample), except :func:`accuracy`, which compares labels of any kind.
+
+* :func:`accuracy`: the share of samples predicted right;
+* :func:`confusion_matrix`: counts, rows = true class, columns = predicted class;
+* :func:`uf1`: the unweighted (macro) F1, the mean of the per-class F1 scores;
+* :func:`uar`: the unweighted average recall (balanced accuracy), the mean of the
+  per-class recalls;
+* :func:`per_class_report`: precision, recall, F1 and support of every class;
+* :func:`megc_scores`: UF1, UAR and accuracy with the per-class counts, as the
+  micro-expression challenges (MEGC) report them.
+
+UF1 and UAR weigh every class equally, so a model cannot score well by always
+answering the largest class.  Both average over the classes that occur in the true
+labels: a class with no sample says nothing about how well it is recognised, so it
+is left out (the MEGC rule).  When every predicted class also occurs in the truth,
+they equal scikit-learn's ``f1_score(average="macro")`` and
+``balanced_accuracy_score``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from fercourse.errors import InvalidInputError
+
+__all__ = ["accuracy", "confusion_matrix", "uf1", "uar", "per_class_report", "megc_scores", "scores"]
+
+
+def _indices(values, what: str, caller: str) -> np.ndarray:
+    array = np.asarray(values)
+    if array.dtype == bool or not (np.issubdtype(array.dtype, np.integer) or np.issubdtype(array.dtype, np.floating)):
+        raise InvalidInputError(f"{caller}: {what} must be class indices (integers 0 .. k-1), got {array.dtype} values.")
+    if np.issubdtype(array.dtype, np.floating):
+        if not np.all(np.isfinite(array)) or not np.all(array == np.round(array)):
+            raise InvalidInputError(f"{caller}: {what} must be class indices (whole numbers 0 .. k-1).")
+    return array.astype(np.int64)
+
+
+def _pair(y_true, y_pred, n_classes, caller: str) -> tuple[np.ndarray, np.ndarray, int]:
+    """Both label arrays as int64 indices, checked, and the number of classes."""
+    y_true, y_pred = _indices(y_true, "y_true", caller), _indices(y_pred, "y_pred", caller)
+    if y_true.ndim != 1 or y_true.shape != y_pred.shape or len(y_true) == 0:
+        raise InvalidInputError(
+            f"{caller}: y_true and y_pred must be equal-length 1-D, got {y_true.shape}, {y_pred.shape}."
+        )
+    top = int(max(y_true.max(), y_pred.max()))
+    if n_classes is None:
+        k = top + 1
+    elif isinstance(n_classes, bool) or not isinstance(n_classes, (int, np.integer)) or n_classes < 1:
+        raise InvalidInputError(f"{caller}: n_classes must be a positive integer, got {n_classes!r}.")
+    else:
+        k = int(n_classes)
+    if y_true.min() < 0 or y_pred.min() < 0 or top >= k:
+        raise InvalidInputError(f"{caller}: labels must be class indices in [0, {k}).")
+    return y_true, y_pred, k
+
+
+def _counts(y_true, y_pred, k) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """True positives, false positives and false negatives per class."""
+    matrix = np.bincount(y_true * k + y_pred, minlength=k * k).reshape(k, k)
+    tp = np.diag(matrix).copy()
+    return tp, matrix.sum(axis=0) - tp, matrix.sum(axis=1) - tp
+
+
+def accuracy(y_true, y_pred) -> float:
+    """The share of samples whose predicted label equals the true one.
+
+    Parameters
+    ----------
+    y_true, y_pred : array-like
+        One label per sample (class indices or names, the same kind on both sides).
+
+    Returns
+    -------
+    float
+        A number in [0, 1].
+    """
+    y_true, y_pred = np.asarray(y_true), np.asarray(y_pred)
+    if y_true.ndim != 1 or y_true.shape != y_pred.shape or len(y_true) == 0:
+        raise InvalidInputError(
+            f"accuracy: y_true and y_pred must be equal-length 1-D, got {y_true.shape}, {y_pred.shape}."
+        )
+    return float(np.mean(y_true == y_pred))
+
+
+def confusion_matrix(y_true, y_pred, n_classes: int | None = None) -> np.ndarray:
+    """Counts of (true class, predicted class) pairs.
+
+    Parameters
+    ----------
+    y_true, y_pred : array-like of int
+        Class indices, one per sample.
+    n_classes : int, optional
+        Number of classes ``k`` (default: the largest index + 1).
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(k, k)`` int64; row ``i``, column ``j`` counts the samples of class ``i``
+        predicted as ``j``.
+    """
+    y_true, y_pred, k = _pair(y_true, y_pred, n_classes, "confusion_matrix")
+    return np.bincount(y_true * k + y_pred, minlength=k * k).reshape(k, k).astype(np.int64)
+
+
+def _f1_recall(y_true, y_pred, n_classes, caller):
+    y_true, y_pred, k = _pair(y_true, y_pred, n_classes, caller)
+    tp, fp, fn = _counts(y_true, y_pred, k)
+    present = (tp + fn) > 0
+    f1 = 2 * tp / np.maximum(2 * tp + fp + fn, 1)
+    recall = tp / np.maximum(tp + fn, 1)
+    return f1, recall, present, (tp, fp, fn)
+
+
+def uf1(y_true, y_pred, n_classes: int | None = None) -> float:
+    """Unweighted F1 (macro-F1): the mean over classes of ``F1_c = 2 TP_c / (2 TP_c + FP_c + FN_c)``.
+
+    Classes that never occur in ``y_true`` are left out of the mean; a class that
+    occurs but is never predicted counts with F1 = 0.
+
+    Parameters
+    ----------
+    y_true, y_pred : array-like of int
+        Class indices, one per sample.
+    n_classes : int, optional
+        Number of classes (default: the largest index + 1).
+
+    Returns
+    -------
+    float
+        A number in [0, 1].
+    """
+    f1, _, present, _ = _f1_recall(y_true, y_pred, n_classes, "uf1")
+    return float(f1[present].mean())
+
+
+def uar(y_true, y_pred, n_classes: int | None = None) -> float:
+    """Unweighted average recall (balanced accuracy): the mean over classes of ``TP_c / N_c``.
+
+    ``N_c`` is the number of samples of class ``c``; classes without samples are left out.
+
+    Parameters
+    ----------
+    y_true, y_pred : array-like of int
+        Class indices, one per sample.
+    n_classes : int, optional
+        Number of classes (default: the largest index + 1).
+
+    Returns
+    -------
+    float
+        A number in [0, 1]; chance level is ``1 / (number of classes present)``.
+    """
+    _, recall, present, _ = _f1_recall(y_true, y_pred, n_classes, "uar")
+    return float(recall[present].mean())
+
+
+def per_class_report(y_true, y_pred, labels):
+    """Precision, recall, F1 and support (number of true samples) of every class, as a table.
+
+    A class that is never predicted has precision 0; one without samples has recall
+    and F1 0 (and support 0).
+
+    Parameters
+    ----------
+    y_true, y_pred : array-like of int
+        Class indices, one per sample.
+    labels : sequence
+        The class names, in index order (they name the rows).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``precision``, ``recall``, ``f1``, ``support``, one row per class.
+    """
+    import pandas as pd
+
+    labels = list(labels)
+    y_true, y_pred, k = _pair(y_true, y_pred, len(labels), "per_class_report")
+    tp, fp, fn = _counts(y_true, y_pred, k)
+    return pd.DataFrame({
+        "precision": tp / np.maximum(tp + fp, 1),
+        "recall": tp / np.maximum(tp + fn, 1),
+        "f1": 2 * tp / np.maximum(2 * tp + fp + fn, 1),
+        "support": tp + fn,
+    }, index=labels)
+
+
+def megc_scores(y_true, y_pred, n_classes: int | None = None) -> dict:
+    """UF1 and UAR as the MEGC challenges define them, plus accuracy and per-class counts.
+
+    Predictions of all folds are pooled first, so the counts of each class are summed
+    over folds: TP_c, FP_c and FN_c.  Then UF1 is :func:`uf1` and UAR is :func:`uar`
+    of the pooled predictions.
+
+    Parameters
+    ----------
+    y_true, y_pred : array-like of int
+        Class indices, one per sample (all folds together).
+    n_classes : int, optional
+        Number of classes (default: the largest index + 1).
+
+    Returns
+    -------
+    dict
+        ``UF1``, ``UAR``, ``accuracy`` (floats) and ``TP``, ``FP``, ``FN`` (one count per class).
+    """
+    f1, recall, present, (tp, fp, fn) = _f1_recall(y_true, y_pred, n_classes, "megc_scores")
+    return {"UF1": float(f1[present].mean()), "UAR": float(recall[present].mean()),
+            "accuracy": accuracy(np.asarray(y_true), np.asarray(y_pred)), "TP": tp, "FP": fp, "FN": fn}
+
+
+def scores(y_true, y_pred, labels) -> dict:
+    """Every metric of this module at once (what :func:`fercourse.models.evaluate` reports).
+
+    Parameters
+    ----------
+    y_true, y_pred : array-like of int
+        Class indices, one per sample.
+    labels : sequence
+        The class names, in index order.
+
+    Returns
+    -------
+    dict
+        ``accuracy``, ``uf1``, ``uar`` (floats), ``confusion`` (``(k, k)`` counts) and
+        ``per_class`` (the table of :func:`per_class_report`).
+    """
+    labels = list(labels)
+    k = len(labels)
+    y_true, y_pred, _ = _pair(y_true, y_pred, k, "scores")
+    return {
+        "accuracy": accuracy(y_true, y_pred),
+        "uf1": uf1(y_true, y_pred, k),
+        "uar": uar(y_true, y_pred, k),
+        "confusion": confusion_matrix(y_true, y_pred, k),
+        "per_class": per_class_report(y_true, y_pred, labels),
+    }

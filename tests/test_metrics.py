@@ -1,0 +1,92 @@
+"""The course's classification metrics: hand-computed values and scikit-learn as a cross-check."""
+
+import numpy as np
+import pytest
+from sklearn.metrics import balanced_accuracy_score, f1_score, precision_recall_fscore_support
+from sklearn.metrics import confusion_matrix as sklearn_confusion
+
+from fercourse import metrics
+from fercourse.errors import InvalidInputError
+
+# Three classes, eight samples:
+# class 0: TP 3, FP 2, FN 1 -> precision 3/5, recall 3/4, F1 6/9
+# class 1: TP 1, FP 1, FN 1 -> precision 1/2, recall 1/2, F1 2/4
+# class 2: TP 1, FP 0, FN 1 -> precision 1,   recall 1/2, F1 2/3
+Y_TRUE = [0, 0, 0, 0, 1, 1, 2, 2]
+Y_PRED = [0, 0, 0, 1, 1, 0, 2, 0]
+
+
+def test_hand_computed_example():
+    assert metrics.accuracy(Y_TRUE, Y_PRED) == pytest.approx(5 / 8)
+    assert metrics.uf1(Y_TRUE, Y_PRED) == pytest.approx((6 / 9 + 2 / 4 + 2 / 3) / 3)
+    assert metrics.uar(Y_TRUE, Y_PRED) == pytest.approx((3 / 4 + 1 / 2 + 1 / 2) / 3)
+    assert metrics.confusion_matrix(Y_TRUE, Y_PRED).tolist() == [[3, 1, 0], [1, 1, 0], [1, 0, 1]]
+    report = metrics.per_class_report(Y_TRUE, Y_PRED, ["a", "b", "c"])
+    assert list(report.index) == ["a", "b", "c"] and list(report.columns) == ["precision", "recall", "f1", "support"]
+    assert np.allclose(report["precision"], [3 / 5, 1 / 2, 1.0])
+    assert np.allclose(report["recall"], [3 / 4, 1 / 2, 1 / 2])
+    assert np.allclose(report["f1"], [6 / 9, 2 / 4, 2 / 3])
+    assert report["support"].tolist() == [4, 2, 2]
+
+
+def test_megc_scores_pool_counts():
+    scores = metrics.megc_scores(Y_TRUE, Y_PRED, 3)
+    assert scores["UF1"] == pytest.approx(metrics.uf1(Y_TRUE, Y_PRED))
+    assert scores["UAR"] == pytest.approx(metrics.uar(Y_TRUE, Y_PRED))
+    assert scores["accuracy"] == pytest.approx(5 / 8)
+    assert list(scores["TP"]) == [3, 1, 1] and list(scores["FP"]) == [2, 1, 0] and list(scores["FN"]) == [1, 1, 1]
+
+
+def test_a_class_never_predicted_scores_zero_and_an_absent_class_is_left_out():
+    # class 2 occurs but is never predicted: F1 0 and recall 0, both counted
+    y_true, y_pred = [0, 0, 1, 2], [0, 0, 1, 1]
+    assert metrics.uf1(y_true, y_pred, 3) == pytest.approx((1 + 2 / 3 + 0) / 3)
+    assert metrics.uar(y_true, y_pred, 3) == pytest.approx((1 + 1 + 0) / 3)
+    # class 2 never occurs in the truth (nor in the predictions): it says nothing, so it is left out
+    assert metrics.uf1([0, 1], [0, 1], 3) == 1.0 and metrics.uar([0, 1], [0, 1], 3) == 1.0
+    # a class predicted but never true counts as errors of the others, not as a class of its own
+    assert metrics.uf1([1, 2, 2], [1, 2, 0], 3) == pytest.approx((1 + 2 / 3) / 2)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_uf1_and_uar_match_scikit_learn_on_random_labels(seed):
+    rng = np.random.default_rng(seed)
+    k = int(rng.integers(2, 8))
+    y_true = rng.integers(0, k, 60)
+    y_pred = rng.integers(0, k, 60)
+    y_pred[y_pred == k - 1] = 0  # the last class is never predicted
+    assert k - 1 in y_true and k - 1 not in y_pred
+    assert metrics.uf1(y_true, y_pred, k) == pytest.approx(f1_score(y_true, y_pred, average="macro"))
+    assert metrics.uar(y_true, y_pred, k) == pytest.approx(balanced_accuracy_score(y_true, y_pred))
+    assert np.array_equal(metrics.confusion_matrix(y_true, y_pred, k), sklearn_confusion(y_true, y_pred, labels=range(k)))
+    precision, recall, f1, support = precision_recall_fscore_support(y_true, y_pred, labels=range(k), zero_division=0)
+    report = metrics.per_class_report(y_true, y_pred, [f"c{i}" for i in range(k)])
+    assert np.allclose(report["precision"], precision) and np.allclose(report["recall"], recall)
+    assert np.allclose(report["f1"], f1) and report["support"].tolist() == support.tolist()
+    assert metrics.accuracy(y_true, y_pred) == pytest.approx(np.mean(y_true == y_pred))
+
+
+def test_scores_bundles_every_measure():
+    result = metrics.scores(Y_TRUE, Y_PRED, ["a", "b", "c"])
+    assert set(result) == {"accuracy", "uf1", "uar", "confusion", "per_class"}
+    assert result["uf1"] == pytest.approx(metrics.uf1(Y_TRUE, Y_PRED))
+    assert result["confusion"].shape == (3, 3)
+
+
+def test_accuracy_compares_names_too():
+    assert metrics.accuracy(["happy", "sad"], np.array(["happy", "happy"])) == 0.5
+
+
+@pytest.mark.parametrize("call", [
+    lambda: metrics.uf1([0, 1], [0]),  # lengths differ
+    lambda: metrics.uar([], []),  # empty
+    lambda: metrics.uf1([0, 1], [0, 3], 3),  # index out of range
+    lambda: metrics.uar([0, -1], [0, 1]),  # negative index
+    lambda: metrics.confusion_matrix(["a", "b"], ["a", "b"]),  # names, not indices
+    lambda: metrics.uf1([0.5, 1], [0, 1]),  # not whole numbers
+    lambda: metrics.megc_scores([0, 1], [0, 1], n_classes=True),
+    lambda: metrics.per_class_report([0, 2], [0, 1], ["a", "b"]),  # index beyond the names
+])
+def test_bad_labels_are_refused(call):
+    with pytest.raises(InvalidInputError):
+        call()
