@@ -36,7 +36,10 @@ def main() -> None:
 
     start = time.perf_counter()
     import fercourse
+    import pandas as pd
+
     from fercourse import cnn, face
+    from fercourse.emotions import FER2013_LABELS
 
     t_import = time.perf_counter() - start
     from skimage.data import astronaut
@@ -57,9 +60,10 @@ def main() -> None:
     def classify_only():
         model.predict_proba(face.crop_square(image, mesh.box))
 
-    def end_to_end():
+    def end_to_end():  # chapter 00's former chain, to the same answer: probabilities and the top label
         found = face.detect_meshes(image)
-        model.predict_proba([face.crop_square(image, f.box, size=64, margin=0.1) for f in found])
+        proba = model.predict_proba([face.crop_square(image, f.box, size=64, margin=0.1) for f in found])
+        return [pd.Series(p, index=FER2013_LABELS).idxmax() for p in proba]
 
     def detect():
         fercourse.detect(image)

@@ -27,12 +27,12 @@ def _best_of(function, repeats: int = 3) -> float:
 def main() -> None:
     start = time.perf_counter()
     import fercourse  # noqa: F401  (sets up tf.keras before TensorFlow loads)
-    from fercourse import config, graph, live
+    from fercourse import config, graph, live, synth
 
     print(f"import fercourse.graph (TensorFlow, Spektral, MediaPipe): {time.perf_counter() - start:.1f} s")
     config.seed_everything(0)
-    meshes = graph.synthetic_meshes(1400, seed=0)
-    print(f"1,400 synthetic meshes: {_best_of(lambda: graph.synthetic_meshes(1400, seed=0), 1):.2f} s")
+    meshes = synth.synthetic_meshes(1400, seed=0)
+    print(f"1,400 synthetic meshes: {_best_of(lambda: synth.synthetic_meshes(1400, seed=0), 1):.2f} s")
     points = meshes.samples[:1000]
     features_ms = 1000 * _best_of(lambda: graph.node_features(points)) / len(points)
     print(f"node features: {features_ms:.3f} ms per mesh")

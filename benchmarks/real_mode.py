@@ -81,7 +81,7 @@ def chapters(faces: int, clips: int) -> None:
 
 def projection() -> None:
     from fercourse import adversarial as adv
-    from fercourse import cnn, config, data, face, graph, synth, temporal, train
+    from fercourse import cnn, config, face, graph, mesh, synth, temporal, train
     from fercourse.features import hog_svm
 
     config.seed_everything(0)
@@ -123,7 +123,7 @@ def projection() -> None:
                               + fast * FULL["08 attack faces"] + slow * FULL["08 slow attack faces"])
 
     # graph networks (chapter 06) on 1,000 meshes, and the landmarker on every FER2013 face
-    meshes = graph.synthetic_meshes(1250, seed=0)
+    meshes = synth.synthetic_meshes(1250, seed=0)
     graph_epoch = 0.0
     for name in graph.ARCHITECTURES:
         _, history = graph.train_model(name, meshes, epochs=2)
@@ -147,7 +147,7 @@ def projection() -> None:
     megc = temporal.with_megc_labels(clips)
     y = megc.y()
     inputs = {"cnn_lstm": temporal.windows(megc, frames=12, size=24)["face"], "c3d": None,
-              "microx": temporal.windows(megc, frames=10, size=24, regions=face.CROP_REGIONS),
+              "microx": temporal.windows(megc, frames=10, size=24, regions=mesh.CROP_REGIONS),
               "flow": temporal.flow_inputs(megc, size=28)}
     inputs["c3d"] = inputs["cnn_lstm"]
     clip_epoch = 0.0

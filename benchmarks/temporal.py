@@ -40,7 +40,7 @@ def main() -> None:
     with stage("import", results):
         import torch
 
-        from fercourse import config, data, face, metrics, temporal
+        from fercourse import config, data, mesh, metrics, temporal
 
     torch.set_num_threads(args.threads)
     config.seed_everything(0)
@@ -50,7 +50,7 @@ def main() -> None:
     megc = temporal.with_megc_labels(clips)
     y = megc.y()
     with stage("windows (T=10 regions, T=12 face)", results):
-        regions10 = temporal.windows(megc, frames=10, size=24, regions=face.CROP_REGIONS)
+        regions10 = temporal.windows(megc, frames=10, size=24, regions=mesh.CROP_REGIONS)
         faces12 = temporal.windows(megc, frames=12, size=24)["face"]
     with stage("TV-L1 flow inputs", results):
         flows = temporal.flow_inputs(megc, size=28)

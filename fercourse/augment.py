@@ -15,7 +15,11 @@ gives the same sequence of augmentations on every run:
 >>> pipeline = Compose([RandomApply(HorizontalFlip(), p=0.5),
 ...                     RandomApply(GridDistortion(), p=0.3),
 ...                     RandomAffine(degrees=10), BrightnessContrast()], seed=0)
->>> image, points = pipeline(image, mesh.landmarks)                 # doctest: +SKIP
+>>> import numpy as np
+>>> image, points = np.zeros((48, 48), np.uint8), np.array([[10.0, 20.0], [30.0, 20.0]])
+>>> moved_image, moved_points = pipeline(image, points)
+>>> moved_image.shape, moved_image.dtype, moved_points.shape
+((48, 48), dtype('uint8'), (2, 2))
 
 In a PyTorch ``Dataset``, call the pipeline in ``__getitem__``; with several
 ``DataLoader`` workers give each its own stream in ``worker_init_fn``

@@ -210,8 +210,8 @@ def detect(source, model=None, *, landmarks: bool = False, blendshapes: bool = F
     --------
     >>> import skimage.data
     >>> table = detect(skimage.data.astronaut(), blendshapes=True)
-    >>> table.loc[0, "label"], round(table.loc[0, "mouthSmileLeft"], 1)
-    ('happy', 0.9)
+    >>> print(table.loc[0, "label"], f'{table.loc[0, "mouthSmileLeft"]:.1f}')
+    happy 0.9
     """
     detector = Detector(model, max_faces=max_faces, min_confidence=min_confidence)
     return detector.detect(source, landmarks=landmarks, blendshapes=blendshapes, every=every)

@@ -9,7 +9,7 @@ from matplotlib.collections import LineCollection
 from fercourse import mesh
 from fercourse.checks import pixel_values
 from fercourse.errors import InvalidInputError
-from fercourse.synth import GRID_INTENSITIES, expression_faces, expression_patterns  # the last two: re-exported
+from fercourse.synth import GRID_INTENSITIES, expression_faces, expression_patterns
 
 __all__ = ["show_image", "show_mesh", "plot_probabilities", "sample_grid", "class_counts", "filmstrip", "timeline"]
 
@@ -207,7 +207,7 @@ def expression_grid(expressions=None, intensities=GRID_INTENSITIES, who=None, lo
     return fig
 
 
-__all__ += ["GRID_INTENSITIES", "expression_faces", "expression_grid"]
+__all__ += ["expression_grid"]
 
 
 # ------------------------------------------------------------ preprocessing (chapter 03)

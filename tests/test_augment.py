@@ -5,6 +5,7 @@ import pytest
 from skimage.data import astronaut
 
 from fercourse import augment, face
+from fercourse import mesh as mesh_module
 from fercourse.errors import InvalidInputError
 
 GEOMETRIC = {
@@ -89,12 +90,12 @@ def test_flip_renumbers_the_mesh_like_a_real_mirror_image():
     (seen,) = face.detect_meshes(flipped)
     assert np.abs(predicted[:, :2] - seen.landmarks[:, :2]).mean() < 1.0
     # The subject's left-eye points of the flipped image come from the right eye of the original.
-    left = face.REGIONS["left_eye"]
-    assert np.allclose(predicted[left, 0], image.shape[1] - 1 - mesh.landmarks[face.mirror_indices()[left], 0])
+    left = mesh_module.REGIONS["left_eye"]
+    assert np.allclose(predicted[left, 0], image.shape[1] - 1 - mesh.landmarks[mesh_module.mirror_indices()[left], 0])
     twice = augment.HorizontalFlip()(flipped, predicted)[1]
     assert np.allclose(twice, mesh.landmarks)
     points68 = augment.HorizontalFlip()(image, mesh.landmarks_68)[1]
-    assert np.allclose(points68, predicted[face.LANDMARKS_68])
+    assert np.allclose(points68, predicted[mesh_module.LANDMARKS_68])
 
 
 def test_flip_needs_to_know_how_unknown_point_sets_swap():

@@ -67,7 +67,7 @@ def test_fer2013_with_the_wrong_row_count_is_refused_unless_partial(tmp_path, da
 
 def test_a_recorded_checksum_is_enforced(tmp_path, data_dir, monkeypatch):
     known = importer.KnownFile("fer2013", "fer2013.csv", sha256="0" * 64)
-    monkeypatch.setattr(importer, "KNOWN_FILES", [known])
+    monkeypatch.setattr(importer.steps, "KNOWN_FILES", [known])
     csv = write_fer2013_csv(tmp_path / "fer2013.csv")
     with pytest.raises(DatasetError, match=r"fer2013\.csv does not match the published file: SHA-256 [0-9a-f]{64} "
                                            r"instead of 0{64}"):
@@ -333,7 +333,7 @@ def test_a_download_holding_only_an_inner_archive(tmp_path, data_dir):
 
 def test_a_full_disk_names_the_destination_not_the_temporary_folder(tmp_path, data_dir, monkeypatch):
     archive = zip_folder(make_fer2013_kaggle_folders(tmp_path / "archive"), tmp_path / "archive.zip")
-    monkeypatch.setattr(importer.shutil, "disk_usage", lambda folder: type("Usage", (), {"free": 10})())
+    monkeypatch.setattr(importer.limits.shutil, "disk_usage", lambda folder: type("Usage", (), {"free": 10})())
     with pytest.raises(DatasetError, match=rf"Extracting archive\.zip needs [\d.]+ KiB, but only 10 bytes are free "
                                            rf"on the disk that holds {data_dir}\. Free some space") as caught:
         importer.import_dataset("fer2013", archive)

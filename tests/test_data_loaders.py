@@ -27,8 +27,8 @@ from fixtures_data import (
     write_xlsx,
 )
 
-from fercourse import data
-from fercourse.data.dataset import UNKNOWN_SUBJECT
+from fercourse import data, emotions
+from fercourse.dataset import UNKNOWN_SUBJECT
 from fercourse.data.loaders import SplitWarning
 from fercourse.errors import DatasetError, InvalidInputError
 
@@ -140,18 +140,18 @@ def test_train_csv_alone_gets_stratified_made_val_and_test_splits(tmp_path):
 
 
 def test_made_splits_follow_the_publictest_share_on_a_full_size_training_set():
-    labels = data.loaders.emotions.FER2013_LABELS
+    labels = emotions.FER2013_LABELS
     counts = [3995, 436, 4097, 7215, 4830, 3171, 4965]  # FER2013's Training rows per label: 28,709 in all
     training = pd.DataFrame({"label": [label for label, n in zip(labels, counts) for _ in range(n)],
                              "split": "train", "split_source": "official"})
     table = training.copy()
-    data.loaders._make_splits(table, ["val"])  # as for the folder version: PublicTest's size exactly
+    data.loaders.fer2013._make_splits(table, ["val"])  # as for the folder version: PublicTest's size exactly
     assert table["split"].value_counts().to_dict() == {"train": 25_120, "val": 3_589}
     val = table.loc[table["split"] == "val", "label"].value_counts()
     for label, n in zip(labels, counts):  # every label gives its share, to within one row
         assert abs(val[label] - n * 3_589 / 28_709) < 1
     both = training.copy()
-    data.loaders._make_splits(both, ["val", "test"])  # as for train.csv alone
+    data.loaders.fer2013._make_splits(both, ["val", "test"])  # as for train.csv alone
     assert both["split"].value_counts().to_dict() == {"train": 21_531, "val": 3_589, "test": 3_589}
     assert (both.loc[both["split"] != "train", "split_source"] == "made").all()
 
@@ -348,7 +348,7 @@ def test_jaffe_unknown_code_names_the_file(tmp_path):
 def test_casme2_clips_with_indices_frame_numbers_and_megc(tmp_path):
     ds = data.load_casme2(make_casme2(tmp_path / "casme2"))
     table = ds.table
-    assert ds.kind == "video" and ds.labels == data.loaders.emotions.CASME2_LABELS
+    assert ds.kind == "video" and ds.labels == emotions.CASME2_LABELS
     assert table["subject"].tolist() == ["sub01", "sub02"]
     assert table["label"].tolist() == ["happiness", "repression"]
     assert table["megc"].tolist() == ["positive", "negative"]

@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 
 from fercourse.data import Dataset, check_no_leak, loso_folds, subject_split
-from fercourse.data.dataset import UNKNOWN_SUBJECT
+from fercourse.dataset import UNKNOWN_SUBJECT
 from fercourse.errors import DatasetError, InvalidInputError
 
 LABELS = ("happy", "sad")

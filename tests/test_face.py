@@ -4,7 +4,8 @@ import numpy as np
 import pytest
 from skimage.data import astronaut, coffee
 
-from fercourse import face
+from fercourse import face, matching
+from fercourse import mesh as mesh_module
 from fercourse.errors import InvalidInputError, NoFaceError
 
 
@@ -17,7 +18,7 @@ def astronaut_mesh():
 
 def test_astronaut_has_one_face_with_full_mesh(astronaut_mesh):
     mesh = astronaut_mesh
-    assert mesh.landmarks.shape == (face.N_LANDMARKS, 3)
+    assert mesh.landmarks.shape == (mesh_module.N_LANDMARKS, 3)
     assert len(mesh.blendshapes) == 52
     assert mesh.transform.shape == (4, 4)
     x, y, w, h = mesh.box
@@ -52,7 +53,7 @@ def test_mesh_edges_are_the_distinct_tessellation_edges():
 
     listed = vision.FaceLandmarksConnections.FACE_LANDMARKS_TESSELATION
     assert len(listed) == 2556  # 852 triangles, three sides each
-    edges = face.mesh_edges()
+    edges = mesh_module.edges()
     assert edges.shape == (1322, 2)
     assert np.all(edges[:, 0] < edges[:, 1])
     assert len(np.unique(edges)) == 468  # the iris points 468-477 are not meshed
@@ -193,31 +194,31 @@ def test_subject_left_is_image_right_on_a_frontal_photo(astronaut_mesh):
     right_eye, left_eye = face.eye_centers(astronaut_mesh)
     assert right_eye[0] < left_eye[0]
     for side in ("eye", "brow", "iris"):
-        assert points[face.REGIONS[f"right_{side}"], 0].max() < points[face.REGIONS[f"left_{side}"], 0].min()
-    assert 468 in face.REGIONS["right_iris"] and 473 in face.REGIONS["left_iris"]
-    assert set(face.REGIONS) == {
+        assert points[mesh_module.REGIONS[f"right_{side}"], 0].max() < points[mesh_module.REGIONS[f"left_{side}"], 0].min()
+    assert 468 in mesh_module.REGIONS["right_iris"] and 473 in mesh_module.REGIONS["left_iris"]
+    assert set(mesh_module.REGIONS) == {
         "left_eye", "right_eye", "left_brow", "right_brow", "nose", "mouth", "face_oval", "left_iris", "right_iris"
     }
 
 
 def test_mirror_permutation_swaps_sides_and_is_its_own_inverse():
-    mirror = face.mirror_indices()
+    mirror = mesh_module.mirror_indices()
     assert mirror.shape == (478,) and np.array_equal(mirror[mirror], np.arange(478))
     for part in ("eye", "brow", "iris"):
-        assert set(mirror[face.REGIONS[f"left_{part}"]]) == set(face.REGIONS[f"right_{part}"].tolist())
+        assert set(mirror[mesh_module.REGIONS[f"left_{part}"]]) == set(mesh_module.REGIONS[f"right_{part}"].tolist())
     for part in ("nose", "mouth", "face_oval"):
-        assert set(mirror[face.REGIONS[part]]) == set(face.REGIONS[part].tolist())
-    canonical = face.canonical_mesh()
+        assert set(mirror[mesh_module.REGIONS[part]]) == set(mesh_module.REGIONS[part].tolist())
+    canonical = mesh_module.canonical_mesh()
     assert canonical.shape == (468, 3) and canonical.dtype == np.float32
     assert canonical[263, 0] > canonical[33, 0] and canonical[152, 1] > canonical[10, 1]  # FaceMesh axes
     assert canonical[1, 2] < canonical[234, 2]  # the nose tip is nearer the camera than the cheek
     assert np.allclose(canonical[mirror[:468]] * [-1, 1, 1], canonical, atol=1e-4)
-    assert np.array_equal(face.mirror_indices(468), mirror[:468])
+    assert np.array_equal(mesh_module.mirror_indices(468), mirror[:468])
 
 
 def test_68_point_mapping_follows_the_ibug_layout(astronaut_mesh):
-    assert face.LANDMARKS_68.shape == (68,) and len(set(face.LANDMARKS_68.tolist())) == 68
-    mirror = face.mirror_indices(68)
+    assert mesh_module.LANDMARKS_68.shape == (68,) and len(set(mesh_module.LANDMARKS_68.tolist())) == 68
+    mirror = mesh_module.mirror_indices(68)
     assert np.array_equal(mirror[mirror], np.arange(68))
     ibug_pairs = {
         0: 16, 4: 12, 8: 8, 17: 26, 21: 22, 30: 30, 31: 35, 36: 45,
@@ -273,11 +274,32 @@ def test_get_faces_returns_aligned_crops_containing_both_eyes(astronaut_mesh):
     assert found.image.shape == (48, 48, 3) and found.image.dtype == np.uint8
     assert found.box == astronaut_mesh.box
     for name in ("left_eye", "right_eye"):
-        xy = found.landmarks[face.REGIONS[name], :2]
+        xy = found.landmarks[mesh_module.REGIONS[name], :2]
         assert np.all((xy > 0) & (xy < 48))
     gray = face.get_faces(astronaut(), size=(40, 60), gray=True, equalization="clahe", sigma=0.8)[0].image
     assert gray.shape == (60, 40) and gray.dtype == np.uint8
 
+
+def test_expression_crop_is_the_crop_of_the_live_pipeline(astronaut_mesh):
+    from fercourse import live
+
+    image, m = astronaut(), astronaut_mesh
+    expected = live.Face(image, m.box, mesh=m).crop()
+    assert expected.shape == (48, 48) and expected.dtype == np.uint8
+    assert np.array_equal(face.expression_crop(image, m.landmarks, m.box), expected)
+    assert np.array_equal(face.expression_crop(image, m), expected)  # a FaceMesh gives its landmarks
+    colour = live.Face(image, m.box, mesh=m).crop(size=64, gray=False)
+    assert np.array_equal(face.expression_crop(image, m, size=64, gray=False), colour)
+    # Cut from the region around the crop, it is the crop of the whole photo.
+    assert np.abs(face.expression_crop(image, m).astype(int)
+                  - face.convert_color(face.crop_by_eyes(image, m, size=48)[0]).astype(int)).max() <= 1
+    # Without eye positions: the square around the box.
+    assert np.array_equal(face.expression_crop(image, box=m.box), live.Face(image, m.box).crop())
+    assert np.array_equal(face.expression_crop(image, box=m.box), face.crop_square(image, m.box, 48))
+    with pytest.raises(InvalidInputError, match="eye positions"):
+        face.expression_crop(image)
+    with pytest.raises(InvalidInputError, match="eyes has shape"):
+        face.expression_crop(image, np.zeros(4))
 
 def test_get_faces_on_no_face_and_three_faces(three_faces):
     assert face.get_faces(coffee()) == []
@@ -331,12 +353,12 @@ def test_landmarker_in_video_mode(astronaut_mesh):
 def test_region_crops_are_fixed_per_clip(astronaut_mesh):
     image = astronaut()
     single = face.region_crops(image, astronaut_mesh, size=32)
-    assert list(single) == list(face.CROP_REGIONS)
+    assert list(single) == list(mesh_module.CROP_REGIONS)
     assert all(c.shape == (32, 32) and c.dtype == np.uint8 for c in single.values())
     boxes = face.region_boxes(astronaut_mesh)
     for name in ("left_eye", "right_eye"):
         x, y, w, h = boxes[name]
-        eye = astronaut_mesh.landmarks[face.REGIONS[name], :2]
+        eye = astronaut_mesh.landmarks[mesh_module.REGIONS[name], :2]
         assert np.all((eye >= [x, y]) & (eye <= [x + w, y + h]))
     assert boxes["right_eye"][0] < boxes["left_eye"][0]
     # A clip: the face moves 6 px right in the last frame; the boxes come from the mean landmarks.
@@ -394,7 +416,7 @@ def test_transform_points_moves_and_scales():
         (lambda: face.equalize(astronaut(), "gamma"), "method must be 'hist' or 'clahe'"),
         (lambda: face.smooth(astronaut(), 0), "sigma must be a positive"),
         (lambda: face.convert_color(astronaut(), "xyz"), "to must be one of"),
-        (lambda: face.mirror_indices(100), "n_points must be"),
+        (lambda: mesh_module.mirror_indices(100), "n_points must be"),
     ],
 )
 def test_bad_preprocessing_inputs_are_refused_with_the_reason(call, message):
@@ -413,19 +435,19 @@ def test_landmark_box_is_the_mesh_box(astronaut_mesh):
 
 
 def test_box_iou_and_one_to_one_matching():
-    assert face.box_iou((0, 0, 10, 10), (0, 0, 10, 10)) == 1.0
-    assert face.box_iou((0, 0, 10, 10), (20, 20, 5, 5)) == 0.0
-    assert face.box_iou((0, 0, 10, 10), (5, 0, 10, 10)) == pytest.approx(50 / 150)
+    assert matching.box_iou((0, 0, 10, 10), (0, 0, 10, 10)) == 1.0
+    assert matching.box_iou((0, 0, 10, 10), (20, 20, 5, 5)) == 0.0
+    assert matching.box_iou((0, 0, 10, 10), (5, 0, 10, 10)) == pytest.approx(50 / 150)
     truth = [(0, 0, 10, 10), (100, 0, 10, 10)]
     predicted = [(101, 1, 10, 10), (1, 0, 10, 10), (0, 1, 10, 10), (50, 50, 5, 5)]
-    pairs = face.match_boxes(predicted, truth)
+    pairs = matching.match_boxes(predicted, truth)
     assert [(i, j) for i, j, _ in pairs] == [(0, 1), (1, 0)]  # each true box used once, best overlap first
-    assert face.match_boxes(predicted, truth, threshold=0.99) == []
-    assert face.match_boxes([], truth) == [] and face.match_boxes(predicted, []) == []
+    assert matching.match_boxes(predicted, truth, threshold=0.99) == []
+    assert matching.match_boxes([], truth) == [] and matching.match_boxes(predicted, []) == []
     with pytest.raises(InvalidInputError, match="has no area"):
-        face.box_iou((0, 0, 0, 10), (0, 0, 1, 1))
+        matching.box_iou((0, 0, 0, 10), (0, 0, 1, 1))
     with pytest.raises(InvalidInputError, match="threshold"):
-        face.match_boxes(predicted, truth, threshold=0)
+        matching.match_boxes(predicted, truth, threshold=0)
 
 
 def test_side_by_side_and_detection_testset(astronaut_mesh):
@@ -465,7 +487,7 @@ def test_landmark_distances_are_in_inter_ocular_distances(astronaut_mesh):
     both = face.landmark_distances([moved, truth], np.stack([truth, truth]))
     assert both.shape == (2, 478) and np.allclose(both[1], 0.0)
     table = face.region_errors(both)
-    assert list(table.columns) == ["all", *face.REGIONS] and len(table) == 2
+    assert list(table.columns) == ["all", *mesh_module.REGIONS] and len(table) == 2
     assert np.allclose(table.iloc[0], 0.1, atol=1e-5) and np.allclose(table.iloc[1], 0.0)
     with pytest.raises(InvalidInputError, match="must match"):
         face.landmark_distances(truth, np.stack([truth, truth]))

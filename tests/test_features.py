@@ -6,7 +6,8 @@ from scipy.optimize import check_grad
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from fercourse import FERCourseError, features as F, synth
+from fercourse import FERCourseError, models, synth
+from fercourse import features as F
 from fercourse.errors import InvalidInputError
 from fercourse.mesh import LEFT_EYE_RING, RIGHT_EYE_RING
 
@@ -168,7 +169,7 @@ def test_score_blinks():
 
 def test_eye_states_and_openness_features():
     eyes = synth.eye_state_faces(8, seed=1, size=64)
-    assert eyes.samples.shape == (8, 64, 64, 3) and set(eyes.table["label"]) == set(F.EYE_LEVELS)
+    assert eyes.samples.shape == (8, 64, 64, 3) and set(eyes.table["label"]) == set(synth.EYE_LEVELS)
     table = F.eye_openness_features(eyes.samples, eyes.extras["landmarks"])
     assert list(table.columns) == ["ear", "width_height", "sclera", "sclera_area"] and len(table) == 8
     assert table["sclera"].between(0, 1).all()
@@ -183,8 +184,8 @@ def test_ordinal_logistic_gradient_and_order():
     x = rng.normal(size=(300, 2))
     score = 2.0 * x[:, 0] + rng.logistic(size=300) * 0.3
     y = np.digitize(score, [-1.5, 0.0, 1.5])
-    names = np.array(F.EYE_LEVELS)[y]
-    model = F.OrdinalLogistic(alpha=0.1, classes=F.EYE_LEVELS).fit(x, names)
+    names = np.array(synth.EYE_LEVELS)[y]
+    model = F.OrdinalLogistic(alpha=0.1, classes=synth.EYE_LEVELS).fit(x, names)
     assert np.all(np.diff(model.thresholds_) > 0)
     assert model.coef_[0] > 1.0 and abs(model.coef_[1]) < 0.5
     assert model.score(x, names) > 0.7  # the noise alone caps it near 0.8
@@ -193,7 +194,7 @@ def test_ordinal_logistic_gradient_and_order():
     with pytest.raises(InvalidInputError, match="not among"):
         F.OrdinalLogistic(classes=("a", "b")).fit(x, names)
     # the analytic gradient of the fitting loss matches finite differences
-    pipe = make_pipeline(StandardScaler(), F.OrdinalLogistic(classes=F.EYE_LEVELS)).fit(x, names)
+    pipe = make_pipeline(StandardScaler(), F.OrdinalLogistic(classes=synth.EYE_LEVELS)).fit(x, names)
     assert pipe.predict(x[:3]).shape == (3,)
 
 
@@ -218,8 +219,9 @@ def test_ordinal_logistic_gradient_matches_finite_differences(monkeypatch):
 
 
 def test_evaluate_and_leakage_demo(faces):
-    result = F.evaluate(F.hog_svm(), faces.samples[:20], faces.y()[:20], faces.samples[20:], faces.y()[20:], "hog")
-    assert {"accuracy", "macro_f1", "fit_s", "predict_ms"} <= set(result) and 0 <= result["accuracy"] <= 1
+    result = models.evaluate(F.hog_svm(), (faces.samples[20:], faces.y()[20:]),
+                             fit=(faces.samples[:20], faces.y()[:20]), name="hog")
+    assert {"accuracy", "uf1", "fit_s", "predict_ms"} <= set(result) and 0 <= result["accuracy"] <= 1
     augmented, source = F.augmented_copies(faces.samples[:4], copies=2)
     assert augmented.shape == (12, 48, 48) and augmented.dtype == np.uint8
     assert np.array_equal(augmented[:4], faces.samples[:4]) and list(source) == [0, 1, 2, 3] * 3
@@ -233,7 +235,7 @@ def test_evaluate_and_leakage_demo(faces):
 def test_compare_ordinal_table():
     rng = np.random.default_rng(2)
     x = rng.normal(size=(120, 2))
-    y = np.array(F.EYE_LEVELS)[np.digitize(x[:, 0], [-0.7, 0.0, 0.7])]
+    y = np.array(synth.EYE_LEVELS)[np.digitize(x[:, 0], [-0.7, 0.0, 0.7])]
     table = F.compare_ordinal(x[:80], y[:80], x[80:], y[80:])
     assert list(table.columns) == ["accuracy", "macro_f1", "mean level error", "off by 2+"]
     assert len(table) == 2 and (table["accuracy"] > 0.8).all()

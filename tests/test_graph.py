@@ -6,9 +6,11 @@ import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 
 from fercourse import face, graph, models, synth
+from fercourse import mesh as mesh_module
 from fercourse.errors import InvalidInputError, NoFaceError
+from fercourse.graph import models as graph_models
 
-tf = graph.tf
+tf = graph_models.tf
 
 
 @pytest.fixture(scope="module")
@@ -22,7 +24,7 @@ def test_adjacency_is_the_tessellation_plus_iris_edges():
     assert abs(a - a.T).max() == 0, "an undirected graph has a symmetric adjacency"
     assert a.diagonal().sum() == 0
     edges = graph.edges()
-    mesh = {tuple(e) for e in face.mesh_edges().tolist()}
+    mesh = {tuple(e) for e in mesh_module.edges().tolist()}
     assert len(mesh) == 1322  # MediaPipe's 2,556 listed triangle sides, each inner edge once
     assert mesh <= {tuple(e) for e in edges.tolist()}
     extra = [e for e in edges.tolist() if tuple(e) not in mesh]
@@ -49,7 +51,7 @@ def test_regions_cover_the_face_symmetrically():
     names, region = graph.region_names(), graph.regions()
     assert len(names) == len(set(names)) == 31
     assert region.shape == (478,) and set(region.tolist()) == set(range(31))
-    mirror = face.mirror_indices()
+    mirror = mesh_module.mirror_indices()
     swap = {n: n.replace("right", "@").replace("left", "right").replace("@", "left") for n in names}
     mismatched = [i for i in range(478) if names[region[mirror[i]]] != swap[names[region[i]]]]
     assert len(mismatched) <= 4  # ties on the midline aside, a mirrored node lies in the mirrored region
@@ -76,7 +78,7 @@ def test_models_give_one_logit_per_class(name):
     assert x.shape == (3, 478, graph.N_FEATURES)
     out = model(x).numpy()
     assert out.shape == (3, 5)
-    a = graph._sparse_tensor(graph.adjacency())
+    a = graph_models._sparse_tensor(graph.adjacency())
     assert np.allclose(model((tf.constant(x), a)).numpy(), out, atol=1e-5)
     assert 500 < graph.count_parameters(model) < 5000
 
@@ -85,9 +87,9 @@ def test_models_give_one_logit_per_class(name):
 def test_sparse_gat_matches_spektral_dense_gat():
     layer = graph.MixedGATConv(4, attn_heads=2)
     x = tf.random.stateless_normal((2, 478, 6), seed=(1, 2))
-    a = graph._sparse_tensor(graph.adjacency())
+    a = graph_models._sparse_tensor(graph.adjacency())
     sparse_out = layer([x, a])
-    dense_out = graph.GATConv.call(layer, [x, tf.sparse.to_dense(a)])
+    dense_out = graph_models.GATConv.call(layer, [x, tf.sparse.to_dense(a)])
     assert sparse_out.shape == (2, 478, 8)
     assert np.allclose(sparse_out.numpy(), dense_out.numpy(), atol=1e-5)
 

@@ -234,18 +234,18 @@ def test_the_staged_tree_is_walked_without_following_anything(tmp_path):
     staged = tmp_path / "staged"
     (staged / "pack").mkdir(parents=True)
     (staged / "pack" / "ok.txt").write_bytes(b"ok")
-    importer._check_tree(staged, tmp_path / "download.tar")  # plain files and folders pass
+    importer.archives._check_tree(staged, tmp_path / "download.tar")  # plain files and folders pass
     os.link(staged / "pack" / "ok.txt", tmp_path / "elsewhere.txt")
     with pytest.raises(DatasetError, match=r"'pack/ok\.txt' is a hard link"):
-        importer._check_tree(staged, tmp_path / "download.tar")
+        importer.archives._check_tree(staged, tmp_path / "download.tar")
     os.unlink(tmp_path / "elsewhere.txt")
     (staged / "pack" / "link").symlink_to("/etc")
     with pytest.raises(DatasetError, match=r"'pack/link' is a symbolic link"):
-        importer._check_tree(staged, tmp_path / "download.tar")
+        importer.archives._check_tree(staged, tmp_path / "download.tar")
     (staged / "pack" / "link").unlink()
     os.mkfifo(staged / "pack" / "fifo")
     with pytest.raises(DatasetError, match=r"'pack/fifo' is a named pipe"):
-        importer._check_tree(staged, tmp_path / "download.tar")
+        importer.archives._check_tree(staged, tmp_path / "download.tar")
 
 
 # ------------------------------------------------------------------------ size limits
@@ -349,7 +349,7 @@ def test_clip_frame_counts_must_match_the_header(tmp_path):
     dataset.table["n_frames"] = dataset.table["n_frames"] - 1  # the header now announces one frame fewer
     with pytest.raises(DatasetError, match=r"happy/S01_take1\.avi: 6 frames decode, but its header announces 5\. "
                                            r"The clip is damaged: copy or download it again"):
-        importer._check_clips(dataset, root)
+        importer.steps._check_clips(dataset, root)
 
 
 # ---------------------------------------------------------------- killed imports
@@ -363,7 +363,7 @@ KILLED_IMPORT = textwrap.dedent("""
         os.kill(os.getpid(), getattr(signal, sys.argv[3]))
         time.sleep(30)
 
-    importer._check = stop
+    importer.steps._check = stop
     sys.exit(importer.main(["data", "import", "fer2013", sys.argv[1], "--into", sys.argv[2], "--partial"]))
 """)
 
@@ -382,7 +382,7 @@ def test_a_staging_folder_left_by_a_killed_import_is_removed_next_time(tmp_path,
     running = data_dir / ".fer2013-import-running"  # another import, still running: its lock is held
     running.mkdir()
     with open(running / ".lock", "w") as held:
-        assert importer._lock(held)
+        assert importer.staging.import_lock(held)
         report = importer.import_dataset("fer2013", csv, partial=True)
         assert leftovers(data_dir) == [running.name]
     assert any(note.startswith(f"removed {stale[0]} (") and "stopped before it could clean up" in note
@@ -403,7 +403,7 @@ def test_stale_detection_needs_the_importers_own_names(tmp_path):
     (tmp_path / ".fer2013-import-old" / ".lock").write_text("")
     (tmp_path / ".mine-import-keep").mkdir()  # not a name the importer makes
     (tmp_path / ".ckplus-import-file").write_text("a file, not a staging folder")
-    removed = importer._remove_stale_staging(tmp_path)
+    removed = importer.staging.remove_stale_staging(tmp_path)
     assert len(removed) == 1 and removed[0].startswith("removed .fer2013-import-old")
     assert sorted(p.name for p in tmp_path.iterdir()) == [".ckplus-import-file", ".mine-import-keep"]
 

@@ -61,6 +61,16 @@ def _is_private_module(module: str) -> bool:
     return module not in PUBLIC_PRIVATE_MODULES and any(_private(part) for part in module.split("."))
 
 
+def _same_subpackage(a: str, b: str) -> bool:
+    """Whether ``a`` and ``b`` lie in one sub-package (``fercourse.face.images`` and ``fercourse.face.crops``).
+
+    A chapter module split into a package along its sections is still one unit: its parts may
+    share private helpers, as the sections of one file did. The top-level package is not such a unit.
+    """
+    pa, pb = a.split("."), b.split(".")
+    return pa[:2] == pb[:2] and max(len(pa), len(pb)) >= 3
+
+
 def _absolute(node: ast.ImportFrom, importer: str, is_package: bool) -> str:
     """The module a ``from ... import`` statement reads from, relative imports resolved."""
     if not node.level:
@@ -147,7 +157,7 @@ class _ModuleReader:
                 self.dependencies.append(Finding(self.importer, line, module))
 
     def _refuse(self, module: str, name: str, line: int) -> None:
-        if module != self.importer:
+        if module != self.importer and not _same_subpackage(module, self.importer):
             self.private.append(Finding(self.importer, line, f"{module}.{name}"))
 
     def _import_bindings(self, node) -> dict[str, str | None]:
@@ -323,8 +333,8 @@ def test_the_checker_reads_every_module(sources):
     assert {"fercourse", "fercourse._env", "fercourse.config", "fercourse.synth", "fercourse.data",
             "fercourse.data.chapters", "fercourse.dataset", "fercourse.widgets.webcam"} <= set(sources)
     graph = import_graph(sources)
-    assert "fercourse.dataset" in graph["fercourse.synth"]
-    assert "fercourse.data" in graph["fercourse.graph"]  # importing a submodule runs its package too
+    assert "fercourse.dataset" in graph["fercourse.synth.datasets"]
+    assert "fercourse.data" in graph["fercourse.graph.data"]  # importing a submodule runs its package too
 
 
 def test_the_package_has_no_import_cycles(sources):
@@ -398,6 +408,13 @@ def test_checker_finds_private_names_of_other_modules(text, expected):
     sources = _package({"data": "", "data.loaders": "", "face": "", "assets": "", "cnn": "", "_env": "", "live": "",
                         "live.user": text})
     assert sorted(found.target for found in private_uses(sources)) == expected
+
+
+def test_parts_of_one_subpackage_may_share_private_names():
+    assert _same_subpackage("fercourse.face.crops", "fercourse.face.images")
+    assert _same_subpackage("fercourse.face", "fercourse.face.images")  # the package's __init__
+    assert not _same_subpackage("fercourse.temporal", "fercourse.face")
+    assert not _same_subpackage("fercourse.temporal", "fercourse.data.loaders")
 
 
 def test_checker_lets_a_module_use_its_own_private_names():

@@ -7,7 +7,8 @@ import pytest
 from skimage.data import astronaut
 
 from fercourse import features, live, synth
-from fercourse.errors import InvalidInputError
+from fercourse.errors import InvalidInputError, NoCameraError
+from fercourse.face import decode_frame, encode_frame
 
 
 @pytest.fixture(scope="module")
@@ -26,7 +27,7 @@ def pipe():
 
 
 def test_jpeg_bytes_decode_to_the_rgb_frame(frame):
-    decoded = live.decode_frame(live.encode_frame(frame, quality=95))
+    decoded = decode_frame(encode_frame(frame, quality=95))
     assert decoded.shape == (480, 640, 3) and decoded.dtype == np.uint8
     assert np.abs(decoded.astype(int) - frame.astype(int)).mean() < 3  # JPEG is lossy, colours are not swapped
 
@@ -35,7 +36,7 @@ def test_png_bytes_and_memoryviews_decode_too(frame):
     import cv2
 
     png = cv2.imencode(".png", cv2.cvtColor(frame, cv2.COLOR_RGB2BGR))[1].tobytes()
-    assert np.array_equal(live.decode_frame(memoryview(png)), frame)
+    assert np.array_equal(decode_frame(memoryview(png)), frame)
 
 
 @pytest.mark.parametrize("data, message", [
@@ -45,12 +46,12 @@ def test_png_bytes_and_memoryviews_decode_too(frame):
 ])
 def test_garbage_gets_a_clear_error(data, message):
     with pytest.raises(InvalidInputError, match=message):
-        live.decode_frame(data)
+        decode_frame(data)
 
 
 def test_truncated_jpeg_is_rejected(frame):
     with pytest.raises(InvalidInputError, match="could not be decoded"):
-        live.decode_frame(live.encode_frame(frame)[:200])
+        decode_frame(encode_frame(frame)[:200])
 
 
 # ------------------------------------------------------------------------- pipeline
@@ -224,7 +225,7 @@ def test_missing_camera_falls_back_to_the_synthetic_clip(monkeypatch):
             pass
 
     monkeypatch.setattr(cv2, "VideoCapture", NoCamera)
-    with pytest.raises(live.NoCameraError, match="No camera could be opened at index 0"):
+    with pytest.raises(NoCameraError, match="No camera could be opened at index 0"):
         live.CameraSource(0)
     source = live.open_source("camera", seconds=1.0, fps=4, seed=1)
     assert not source.live and len(source) == 4

@@ -83,9 +83,9 @@ def test_match_intervals_pairs_best_overlap_first():
     assert [iou for _, _, iou in pairs] == pytest.approx([9 / 11, 9 / 10])
 
 
-def test_the_old_names_are_the_shared_functions():
-    assert face.match_boxes is matching.match_boxes and face.box_iou is matching.box_iou
-    assert temporal.interval_iou is matching.interval_iou
+def test_box_matching_has_one_home():
+    assert not {"match_boxes", "box_iou"} & set(face.__all__)
+    assert not hasattr(face, "match_boxes") and not hasattr(face, "box_iou")
 
 
 def test_blink_scoring_matches_each_blink_once_in_order():

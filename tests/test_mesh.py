@@ -201,10 +201,9 @@ def test_canonical_mesh_is_symmetric_in_image_axes():
     assert mesh.inter_ocular_distance(canonical) == pytest.approx(6.32, abs=0.01)  # centimetres
 
 
-def test_old_names_are_the_same_objects():
-    from fercourse import face, synth
+def test_the_mesh_conventions_have_one_home():
+    from fercourse import face
 
-    assert face.REGIONS is mesh.REGIONS and face.LANDMARKS_68 is mesh.LANDMARKS_68
-    assert face.CROP_REGIONS is mesh.CROP_REGIONS and face.N_LANDMARKS == mesh.N_LANDMARKS
-    assert face.mesh_edges is mesh.edges and face.canonical_mesh is mesh.canonical_mesh
-    assert face.mirror_indices is mesh.mirror_indices and synth.triangles is mesh.triangles
+    moved = {"REGIONS", "LANDMARKS_68", "CROP_REGIONS", "N_LANDMARKS", "mesh_edges", "canonical_mesh", "mirror_indices"}
+    assert not moved & set(face.__all__)
+    assert not any(hasattr(face, name) for name in moved)

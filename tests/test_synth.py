@@ -7,6 +7,7 @@ from fercourse import synth
 from fercourse.data import Dataset
 from fercourse.emotions import FER2013_LABELS, PROTOTYPES
 from fercourse.errors import InvalidInputError
+from fercourse.mesh import RIGHT_EYE_RING, triangles
 
 
 @pytest.fixture(scope="module")
@@ -20,13 +21,13 @@ def test_canonical_mesh_is_mediapipes_neutral_face_in_image_axes():
     assert points[4, 2] == points[:468, 2].min()  # the tip of the nose is nearest the camera
     assert points[10, 1] < points[1, 1] < points[152, 1]  # forehead above nose above chin
     assert points[33, 0] < 0 < points[263, 0]  # the subject's right eye is on the image's left
-    assert np.allclose(points[468, :2], points[list(synth.RIGHT_EYE_RING), :2].mean(axis=0))
+    assert np.allclose(points[468, :2], points[list(RIGHT_EYE_RING), :2].mean(axis=0))
 
 
 def test_tessellation_triangles_match_mediapipes_edges():
-    from fercourse.face import mesh_edges
+    from fercourse.mesh import edges as mesh_edges
 
-    tri = synth.triangles()
+    tri = triangles()
     assert tri.shape == (852, 3)
     edges = {tuple(sorted(e)) for t in tri for e in ((t[0], t[1]), (t[1], t[2]), (t[0], t[2]))}
     assert edges == set(map(tuple, mesh_edges().tolist()))
@@ -236,10 +237,30 @@ def test_au_sliders_render_the_chosen_action_units(monkeypatch):
         synth.au_sliders(aus=(12, 99))
 
 
-
-def test_chapter_modules_re_export_the_generators_the_notebooks_call():
+def test_the_generators_live_in_synth_only():
     from fercourse import features, graph, viz
 
-    assert graph.synthetic_meshes is synth.synthetic_meshes
-    assert features.eye_state_faces is synth.eye_state_faces and features.EYE_LEVELS is synth.EYE_LEVELS
-    assert viz.expression_faces is synth.expression_faces and viz.GRID_INTENSITIES is synth.GRID_INTENSITIES
+    for module, names in ((graph, ["synthetic_meshes"]), (features, ["eye_state_faces", "EYE_LEVELS"]),
+                          (viz, ["expression_faces", "GRID_INTENSITIES"])):
+        assert not set(names) & set(module.__all__), (module.__name__, names)
+
+
+def test_the_package_keeps_its_names_and_leaves_mesh_conventions_to_fercourse_mesh():
+    assert all(hasattr(synth, name) for name in synth.__all__)
+    assert not {"triangles", "RIGHT_EYE_RING", "LEFT_EYE_RING", "N_LANDMARKS"} & set(vars(synth))
+
+
+def test_a_worker_process_renders_without_importing_mediapipe():
+    import pickle
+    import subprocess
+    import sys
+
+    rng = np.random.default_rng(0)
+    job = dict(seed=0, emotions=["happy"], people=[(synth.random_identity(rng), synth.random_appearance(rng))],
+               size=32, color=False, intensity=(1.0, 1.0), max_pose=(0.0, 0.0, 0.0), occlusion_rate=0.0,
+               framing="tight", triangles=triangles())
+    code = ("import pickle, sys; from fercourse.synth import datasets; "
+            "images = datasets._face_chunk(pickle.loads(sys.stdin.buffer.read()))[0]; "
+            "print(images.shape, 'mediapipe' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], input=pickle.dumps(job), capture_output=True, check=True)
+    assert out.stdout.decode().split() == ["(1,", "32,", "32)", "False"]

@@ -5,8 +5,9 @@ import pandas as pd
 import pytest
 import torch
 
-from fercourse import data, metrics, synth, temporal, train
+from fercourse import data, matching, metrics, synth, temporal, train
 from fercourse.errors import DatasetError, InvalidInputError
+from fercourse.synth.canonical import LEFT_EYE_UPPER, OUTER_LIPS, RIGHT_EYE_UPPER
 
 
 def write_video(path, frames: int = 30, fps: float = 30.0, side: int = 32):
@@ -218,8 +219,8 @@ def test_loso_folds_never_share_a_subject():
 
 
 def test_interval_iou_and_spotting_f1_match_hand_computed_values():
-    assert temporal.interval_iou((0, 9), (5, 14)) == pytest.approx(5 / 15)
-    assert temporal.interval_iou(temporal.Interval(10, 12, 19), (10, 19)) == 1.0
+    assert matching.interval_iou((0, 9), (5, 14)) == pytest.approx(5 / 15)
+    assert matching.interval_iou(temporal.Interval(10, 12, 19), (10, 19)) == 1.0
     truth = [[(10, 19)], [(30, 39), (60, 69)], []]
     predicted = [[(12, 14, 21)], [(30, 35, 39), (0, 5, 9)], [(50, 52, 54)]]
     # clip 1: IoU 8/12 -> hit. clip 2: hit, miss (FP), (60, 69) unfound (FN). clip 3: FP.
@@ -243,9 +244,9 @@ def test_spot_finds_a_bump_and_ignores_a_flat_signal():
 def _face_track(frames: int = 80):
     base = synth.neutral_mesh()[:, :2] * 10 + 100
     track = np.repeat(base[None], frames, axis=0)
-    mouth = list(synth.OUTER_LIPS)
+    mouth = list(OUTER_LIPS)
     track[36:45, mouth, 1] += 3.0 * np.hanning(9)[:, None]  # a brief mouth movement, apex at frame 40
-    eyes = list(synth.RIGHT_EYE_UPPER + synth.LEFT_EYE_UPPER)
+    eyes = list(RIGHT_EYE_UPPER + LEFT_EYE_UPPER)
     track[10:16, eyes, 1] += 8.0  # a blink: eye points only
     angle = np.deg2rad(np.linspace(0, 3, frames))  # slow head roll
     centre = base.mean(axis=0)
@@ -259,7 +260,7 @@ def test_motion_signal_peaks_at_the_apex_and_ignores_blinks():
     assert abs(int(np.argmax(signal)) - 40) <= 1
     assert signal[13] < 0.1 * signal.max()  # the blink is not seen with eyes=False
     events = temporal.spot(signal, k=6)
-    assert len(events) == 1 and temporal.interval_iou(events[0], (36, 44)) >= 0.5
+    assert len(events) == 1 and matching.interval_iou(events[0], (36, 44)) >= 0.5
 
 
 def test_online_spotter_reports_the_event_after_a_delay():

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from fercourse import temporal, video
+from fercourse import video
 from fercourse.errors import DatasetError, InvalidInputError
 
 
@@ -95,7 +95,3 @@ def test_the_frames_generator_closes_the_file_when_the_loop_stops_early(short_cl
     for _ in video.frames(short_clip):
         break
     assert RecordingCapture.released == [True, True]
-
-
-def test_chapter_07_name_is_the_same_function():
-    assert temporal.write_video is video.write

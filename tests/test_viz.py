@@ -10,6 +10,7 @@ import pytest  # noqa: E402
 from matplotlib.collections import LineCollection  # noqa: E402
 
 from fercourse import face, synth, viz  # noqa: E402
+from fercourse import mesh as mesh_module  # noqa: E402
 from fercourse.errors import InvalidInputError  # noqa: E402
 
 
@@ -27,11 +28,11 @@ def test_probability_and_label_counts_must_match():
 
 
 def test_mesh_overlay_draws_every_edge():
-    points = np.random.default_rng(0).uniform(10, 90, (face.N_LANDMARKS, 3)).astype(np.float32)
+    points = np.random.default_rng(0).uniform(10, 90, (mesh_module.N_LANDMARKS, 3)).astype(np.float32)
     mesh = face.FaceMesh(points, image_size=(100, 100))
     ax = viz.show_mesh(np.zeros((100, 100, 3), np.uint8), mesh, zoom=True)
     lines = [c for c in ax.collections if isinstance(c, LineCollection)]
-    assert len(lines) == 1 and len(lines[0].get_segments()) == len(face.mesh_edges()) == 1322
+    assert len(lines) == 1 and len(lines[0].get_segments()) == len(mesh_module.edges()) == 1322
     plt.close("all")
 
 
@@ -106,10 +107,10 @@ def _mesh_points():
 def test_show_regions_colours_every_region_and_greys_the_rest():
     xy = _mesh_points()
     ax = viz.show_regions(np.zeros((200, 200, 3), np.uint8), xy)
-    assert len(ax.collections) == len(face.REGIONS) + 1
-    assert [t.get_text() for t in ax.get_legend().get_texts()] == [n.replace("_", " ") for n in face.REGIONS]
+    assert len(ax.collections) == len(mesh_module.REGIONS) + 1
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == [n.replace("_", " ") for n in mesh_module.REGIONS]
     sizes = {c.get_label(): len(c.get_offsets()) for c in ax.collections}
-    assert sizes["left eye"] == len(face.REGIONS["left_eye"])
+    assert sizes["left eye"] == len(mesh_module.REGIONS["left_eye"])
     ax = viz.show_regions(np.zeros((200, 200, 3), np.uint8), xy, regions=["mouth"], legend=False)
     assert len(ax.collections) == 2 and ax.get_legend() is None
     with pytest.raises(InvalidInputError, match="Unknown regions"):

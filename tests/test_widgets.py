@@ -12,7 +12,8 @@ import traitlets
 from skimage.data import astronaut
 
 from fercourse import live
-from fercourse.errors import InvalidInputError
+from fercourse.errors import InvalidInputError, NoCameraError
+from fercourse.face import encode_frame
 from fercourse.widgets import Webcam, enable_colab_widgets
 from fercourse.widgets import webcam as webcam_module
 
@@ -23,7 +24,7 @@ SYNCED = {"running", "fps", "width", "height", "quality", "mirror", "points", "o
 
 @pytest.fixture(scope="module")
 def jpeg():
-    return live.encode_frame(live.fit_frame(astronaut(), live.FRAME_SIZE))
+    return encode_frame(live.fit_frame(astronaut(), live.FRAME_SIZE))
 
 
 def test_traits_are_synced_with_sensible_defaults():
@@ -102,7 +103,7 @@ def test_garbage_from_the_page_is_reported_and_the_stream_survives(jpeg):
 
 
 def test_snapshot_before_any_frame_says_what_to_do():
-    with pytest.raises(live.NoCameraError, match="press Start"):
+    with pytest.raises(NoCameraError, match="press Start"):
         Webcam().snapshot()
 
 

@@ -8,7 +8,7 @@ The loaders read the datasets a learner placed under ``fercourse.config.data_dir
 checks a download and puts it there (:mod:`fercourse.data.importer`).
 """
 
-from fercourse.data.dataset import (
+from fercourse.dataset import (
     IMAGE_COLUMNS,
     UNKNOWN_SUBJECT,
     VIDEO_COLUMNS,

@@ -24,8 +24,9 @@ import pandas as pd
 
 from fercourse import config, mesh
 from fercourse.checks import count
-from fercourse.data.dataset import Dataset, proportional_counts
-from fercourse.data.loaders import IMPORT_HINT, LOADERS, load_fer2013
+from fercourse.dataset import Dataset, proportional_counts
+from fercourse.data.loaders import LOADERS, load_fer2013
+from fercourse.data.loaders.common import IMPORT_HINT
 from fercourse.errors import DatasetError, InvalidInputError, NoFaceError
 
 __all__ = ["expressions", "micro_expressions", "with_landmarks", "stays_synthetic", "MICRO_DATASETS", "describe",
@@ -50,7 +51,7 @@ def split_summary(dataset: Dataset, sides=("train", "test")) -> str:
 
     For data without subject ids (FER2013) it says that the people cannot be counted.
     """
-    from fercourse.data.dataset import UNKNOWN_SUBJECT
+    from fercourse.dataset import UNKNOWN_SUBJECT
 
     table = dataset.table
     unit = "clips" if dataset.kind == "video" else "meshes" if dataset.name.endswith("meshes") else "faces"

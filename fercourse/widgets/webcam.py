@@ -68,6 +68,8 @@ class Webcam(anywidget.AnyWidget):
     **traits:
         Any of the synced settings below.
 
+    Notes
+    -----
     Synced settings (change them in Python or with the controls on the page):
     ``running`` (the camera is on), ``fps`` (most frames sent per second, 1 to
     30), ``width`` and ``height`` (capture resolution, one of :data:`RESOLUTIONS`),

@@ -1,0 +1,62 @@
+"""Loaders for the real datasets, each in the layout its owners publish.
+
+Every loader returns a :class:`~fercourse.data.Dataset` and reads from
+``fercourse.config.data_dir() / <name>`` unless it is given a folder.  Put a download
+there with ``python -m fercourse data import <name> <download>``, which checks it first.
+
+========  =====================================================  =======================
+name      layout under the dataset folder                        samples
+========  =====================================================  =======================
+fer2013   ``fer2013.csv`` (``emotion,pixels,Usage``), or         48x48 grey images
+          Kaggle's ``icml_face_data.csv`` / ``train.csv``, or
+          ``train|test/<emotion>/*.png``
+ckplus    ``cohn-kanade-images/S005/001/S005_001_00000001.png``   grey images (first and
+          and ``Emotion/S005/001/S005_001_*_emotion.txt``         last frame) or clips
+jaffe     ``KA.AN1.39.tiff`` (subject, code + pose, number)       grey images
+casme2    ``CASME2_RAW_selected/sub01/EP02_01f/img46.jpg`` and    clips at 200 fps
+          ``CASME2-coding-*.xlsx``
+samm      ``SAMM/006/006_1_2/006_05562.jpg`` and                  clips at 200 fps
+          ``SAMM_Micro_FACS_Codes_v2.xlsx``
+baum      ``<label>/*.mp4`` or ``*.avi`` (any label folders),     clips at the file's fps
+          optional ``subjects.csv``
+========  =====================================================  =======================
+
+Images are grey ``uint8`` arrays (the posed datasets are grey; the few colour CK+
+frames are converted).  Clips are lazy: each sample is a zero-argument callable that
+reads the clip as a ``(T, H, W, 3)`` RGB ``uint8`` array when called, so a whole
+micro-expression dataset never sits in memory at once.  Subject ids are kept as the
+dataset writes them (``"S005"``, ``"sub01"``, ``"006"``, ``"KA"``); FER2013 records none,
+so its subjects are all ``"unknown"`` (:data:`~fercourse.dataset.UNKNOWN_SUBJECT`).
+
+FER2013 keeps the split its download gives (``Usage``, or the split folders).  A split
+the download lacks is made from its training rows, stratified by label with seed 0,
+about 1/8 of them (what PublicTest is of Training), with a :class:`SplitWarning`; the
+table's ``split_source`` says ``official`` or ``made`` per row and
+``Dataset.description`` says in words what was read and how it was split.
+
+Anything that does not match the published format raises
+:class:`~fercourse.errors.DatasetError` naming the file, line or cell.  Files that are
+not part of the format (a ``README``, a sequence without a label) are left out with a
+warning that says how many and which.
+"""
+
+from fercourse.data.loaders.fer2013 import SplitWarning, load_fer2013, load_fer2013_csv, load_fer2013_folders
+from fercourse.data.loaders.micro import as_megc, load_casme2, load_samm
+from fercourse.data.loaders.posed import load_ckplus, load_jaffe
+from fercourse.data.loaders.registry import LOADERS, load
+from fercourse.data.loaders.videos import load_video_folders
+
+__all__ = [
+    "LOADERS",
+    "load",
+    "load_fer2013",
+    "load_fer2013_csv",
+    "load_fer2013_folders",
+    "SplitWarning",
+    "load_ckplus",
+    "load_jaffe",
+    "load_casme2",
+    "load_samm",
+    "load_video_folders",
+    "as_megc",
+]
