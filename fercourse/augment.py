@@ -78,9 +78,35 @@ def _check_landmarks(landmarks) -> np.ndarray | None:
 
 
 class Transform:
-    """Base class: subclasses implement ``apply(image, points, rng)`` on checked inputs."""
+    """Base class: subclasses implement ``apply(image, points, rng)`` on checked inputs.
+
+    Calling a transform, ``transform(image, landmarks=None, rng=None)``, checks the
+    image and the landmarks, runs ``apply`` and gives back ``(image, landmarks)`` with
+    the image in its own shape and dtype.
+
+    Raises
+    ------
+    InvalidInputError
+        When called with an image or landmarks that are not valid.
+    """
 
     def __call__(self, image, landmarks=None, rng=None):
+        """Apply the transform.
+
+        Parameters
+        ----------
+        image : numpy.ndarray
+            ``(H, W)`` or ``(H, W, C)``, ``uint8`` or float32/float64 in [0, 1].
+        landmarks : array_like or None
+            ``(N, 2)`` or ``(N, 3)`` finite pixel coordinates (copied, not changed).
+        rng : numpy.random.Generator, int or None
+            The random source, or a seed (``None``: fresh entropy).
+
+        Returns
+        -------
+        tuple
+            ``(image, landmarks)``; ``landmarks`` is ``None`` when none were given.
+        """
         image, points = _check_image(image), _check_landmarks(landmarks)
         out, points = self.apply(image, points, np.random.default_rng(rng))
         return out.reshape(image.shape).astype(image.dtype, copy=False), points
@@ -97,6 +123,23 @@ class Compose(Transform):
     """Apply ``transforms`` in order, all drawing from ``self.rng``, seeded with ``seed``.
 
     A ``rng`` passed to a call is used instead (so a Compose nests in another).
+
+    Parameters
+    ----------
+    transforms : iterable of callable
+        Each called as ``transform(image, landmarks, rng)``.
+    seed : int or None
+        Seed of ``self.rng`` (``None``: fresh entropy).
+
+    Attributes
+    ----------
+    rng : numpy.random.Generator
+        The generator calls draw from; replace it to give a worker its own stream.
+
+    Raises
+    ------
+    InvalidInputError
+        If an item of ``transforms`` is not callable.
     """
 
     def __init__(self, transforms, seed: int | None = None):
@@ -116,7 +159,29 @@ class Compose(Transform):
 
 class RandomApply(Transform):
     """Apply ``transform`` with probability ``p``, drawing from ``self.rng`` (seeded with ``seed``)
-    unless a call passes its own ``rng``."""
+    unless a call passes its own ``rng``.
+
+    When the transform is skipped the inputs come back checked but unchanged.
+
+    Parameters
+    ----------
+    transform : callable
+        Called as ``transform(image, landmarks, rng)``.
+    p : float
+        Probability in [0, 1] of applying it.
+    seed : int or None
+        Seed of ``self.rng`` (``None``: fresh entropy).
+
+    Attributes
+    ----------
+    rng : numpy.random.Generator
+        The generator calls draw from.
+
+    Raises
+    ------
+    InvalidInputError
+        If ``transform`` is not callable or ``p`` is not in [0, 1].
+    """
 
     def __init__(self, transform, p: float = 0.5, seed: int | None = None):
         if not callable(transform):
@@ -140,6 +205,17 @@ class HorizontalFlip(Transform):
     points are permuted by :func:`fercourse.mesh.mirror_indices` (478, 468 or 68
     points) to keep every index's meaning.  For other point sets pass
     ``mirror`` (a permutation of ``range(N)``), or ``mirror=False`` to keep the order.
+
+    Parameters
+    ----------
+    mirror : sequence of int, False or None
+        The renumbering of the points (``None``: chosen by their number).
+
+    Raises
+    ------
+    InvalidInputError
+        When called with landmarks that ``mirror`` does not fit, or with ``mirror=None``
+        and a number of points other than 478, 468 or 68.
     """
 
     def __init__(self, mirror=None):
@@ -178,6 +254,20 @@ class RandomAffine(Transform):
 
     The rotation and scaling are about the image centre; the shift is up to
     ``shift`` of the width and height either way.  Borders are reflected.
+
+    Parameters
+    ----------
+    degrees : float
+        Largest rotation, in [0, 180).
+    scale : tuple of float
+        ``(low, high)`` range of the scale factor, ``0 < low <= high``.
+    shift : float
+        Largest shift as a fraction of width and height, in [0, 1).
+
+    Raises
+    ------
+    InvalidInputError
+        If a value is out of its range.
     """
 
     def __init__(self, degrees: float = 10.0, scale=(0.9, 1.1), shift: float = 0.05):
@@ -225,6 +315,18 @@ class GridDistortion(_Remap):
     Each column band and each row band is scaled by a random factor in
     ``[1 - limit, 1 + limit]``, the total size kept.  The map is piecewise
     linear and separable, so landmarks follow exactly (by inverting it per axis).
+
+    Parameters
+    ----------
+    steps : int
+        Number of bands along each axis, at least 1.
+    limit : float
+        Largest relative change of a band's size, in [0, 1).
+
+    Raises
+    ------
+    InvalidInputError
+        If ``steps`` is not a positive integer or ``limit`` is out of range.
     """
 
     def __init__(self, steps: int = 5, limit: float = 0.3):
@@ -267,6 +369,16 @@ class OpticalDistortion(_Remap):
     radius ``r`` (1 = half the image diagonal) shows the input at radius
     ``r * (1 + k r^2)``.  Landmarks follow by solving that cubic for ``r``
     (Newton's method), so ``limit`` must stay below 1/3 (a one-to-one map).
+
+    Parameters
+    ----------
+    limit : float
+        Largest ``|k|``, in [0, 1/3).
+
+    Raises
+    ------
+    InvalidInputError
+        If ``limit`` is out of range.
     """
 
     def __init__(self, limit: float = 0.2):
@@ -298,6 +410,18 @@ class BrightnessContrast(Transform):
     The contrast factor is drawn from ``[1 - contrast, 1 + contrast]``, the
     brightness shift from ``[-brightness, brightness]`` of the full range.
     Results are clipped to 0..255 for ``uint8`` and to [0, 1] for floats.
+
+    Parameters
+    ----------
+    brightness : float
+        Largest brightness shift as a fraction of the full range, in [0, 1).
+    contrast : float
+        Largest relative contrast change, in [0, 1).
+
+    Raises
+    ------
+    InvalidInputError
+        If a value is out of its range.
     """
 
     def __init__(self, brightness: float = 0.2, contrast: float = 0.2):

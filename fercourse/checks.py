@@ -45,6 +45,24 @@ def check_image_array(image, name: str = "image") -> np.ndarray:
     Accepts ``(H, W)`` or ``(H, W, C)`` arrays of numbers with finite values; the
     values themselves are not converted.  Anything else raises
     :class:`InvalidInputError` naming the problem.
+
+    Parameters
+    ----------
+    image : numpy.ndarray
+        The array to check.
+    name : str
+        The argument's name in error messages.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(H, W, C)``: a grey ``(H, W)`` image gets a channel axis of length 1.
+
+    Raises
+    ------
+    InvalidInputError
+        If ``image`` is not an array, is empty, has another shape or number of
+        channels, is not numeric, or holds NaN or infinite values.
     """
     if not isinstance(image, np.ndarray):
         raise InvalidInputError(
@@ -70,7 +88,26 @@ def check_image_array(image, name: str = "image") -> np.ndarray:
 
 
 def image_uint8(image, name: str = "image") -> np.ndarray:
-    """``(H, W, C)`` uint8 of any array :func:`check_image_array` accepts, values checked."""
+    """``(H, W, C)`` uint8 of any array :func:`check_image_array` accepts, values checked.
+
+    Parameters
+    ----------
+    image : numpy.ndarray
+        ``uint8``, floats in [0, 1] (scaled by 255 and rounded), or other integers or
+        booleans with values 0..255.
+    name : str
+        The argument's name in error messages.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(H, W, C)`` ``uint8``.
+
+    Raises
+    ------
+    InvalidInputError
+        If the layout is not valid or the values are outside those ranges.
+    """
     image = check_image_array(image, name)
     if image.dtype == np.uint8:
         return image
@@ -132,6 +169,11 @@ def grey(pixels, name: str = "image") -> np.ndarray:
     numpy.ndarray
         The array without its channel axis: ``uint8`` rounded as OpenCV rounds for
         ``uint8`` input, floats for float input.
+
+    Raises
+    ------
+    InvalidInputError
+        If the values are not valid grey levels or the last axis is not 3 or 4 long.
     """
     array = pixel_values(pixels, name)
     if array.ndim < 3 or array.shape[-1] not in (3, 4) or array.size == 0:
@@ -170,6 +212,11 @@ def image(picture, name: str = "image", layout: str = "keep") -> np.ndarray:
     -------
     numpy.ndarray
         The image in the asked layout.
+
+    Raises
+    ------
+    InvalidInputError
+        If ``layout`` is unknown or the image is not valid (see :func:`image_uint8`).
     """
     if layout not in IMAGE_LAYOUTS:
         raise InvalidInputError(f"layout must be one of {', '.join(map(repr, IMAGE_LAYOUTS))}, got {layout!r}.")
@@ -191,6 +238,29 @@ def pixel_values(array, name: str = "images") -> np.ndarray:
     values lie in 0..255 as ``uint8`` (the same grey levels); raises
     :class:`InvalidInputError` naming ``name`` otherwise.  An empty array is returned
     as it is (callers say what they need instead).
+
+    Parameters
+    ----------
+    array : array_like
+        The grey levels, of any shape.
+    name : str
+        The argument's name in error messages.
+
+    Returns
+    -------
+    numpy.ndarray
+        The values, ``uint8`` for integer input.
+
+    Raises
+    ------
+    InvalidInputError
+        If the array is not numeric (or complex), holds NaN or infinite values, or
+        has values outside 0..255 (integers) or [0, 1] (floats).
+
+    Examples
+    --------
+    >>> pixel_values(np.array([0, 128, 255])).dtype
+    dtype('uint8')
     """
     array = np.asarray(array)
     if array.dtype == np.uint8 or array.dtype == bool or array.size == 0:
@@ -227,7 +297,27 @@ def pixel_values(array, name: str = "images") -> np.ndarray:
 
 
 def finite(array, name: str, what: str = "values") -> np.ndarray:
-    """``array`` as a float64 array after checking that it holds no NaN or infinite ``what``."""
+    """``array`` as a float64 array after checking that it holds no NaN or infinite ``what``.
+
+    Parameters
+    ----------
+    array : array_like
+        Numbers of any shape.
+    name : str
+        The argument's name in error messages.
+    what : str
+        What the numbers are, in error messages (``"coordinates"``).
+
+    Returns
+    -------
+    numpy.ndarray
+        float64, same shape.
+
+    Raises
+    ------
+    InvalidInputError
+        If ``array`` is not numeric or holds NaN or infinite values.
+    """
     try:
         values = np.asarray(array, dtype=np.float64)
     except (TypeError, ValueError):
@@ -257,6 +347,11 @@ def landmark_stack(meshes, name: str = "meshes") -> np.ndarray:
     -------
     numpy.ndarray
         ``(T, N, 2)``: x and y only; ``T`` is 1 for a single face.
+
+    Raises
+    ------
+    InvalidInputError
+        If the shape does not fit or a coordinate is NaN or infinite.
     """
     if hasattr(meshes, "landmarks"):
         meshes = [meshes]
@@ -283,7 +378,34 @@ def landmark_stack(meshes, name: str = "meshes") -> np.ndarray:
 
 def number(value, name: str, low: float | None = None, high: float | None = None, *,
            low_open: bool = False, high_open: bool = False) -> float:
-    """``value`` as a finite float within ``[low, high]`` (an end is left out with ``low_open``/``high_open``)."""
+    """``value`` as a finite float within ``[low, high]`` (an end is left out with ``low_open``/``high_open``).
+
+    Parameters
+    ----------
+    value : object
+        The value to check; a bool is refused.
+    name : str
+        The argument's name in error messages.
+    low, high : float or None
+        The bounds (``None``: no bound on that side).
+    low_open, high_open : bool
+        Leave that bound out of the allowed range.
+
+    Returns
+    -------
+    float
+        The value.
+
+    Raises
+    ------
+    InvalidInputError
+        If ``value`` is not a finite number within the bounds.
+
+    Examples
+    --------
+    >>> number("0.5", "p", 0, 1)
+    0.5
+    """
     try:
         result = math.nan if isinstance(value, bool) else float(value)
     except (TypeError, ValueError):
@@ -307,7 +429,27 @@ def number(value, name: str, low: float | None = None, high: float | None = None
 
 
 def positive(value, name: str, allow_zero: bool = False) -> float:
-    """``value`` as a finite float > 0 (>= 0 with ``allow_zero``), else a clear error."""
+    """``value`` as a finite float > 0 (>= 0 with ``allow_zero``), else a clear error.
+
+    Parameters
+    ----------
+    value : object
+        The value to check; a bool is refused.
+    name : str
+        The argument's name in error messages.
+    allow_zero : bool
+        Accept 0 too.
+
+    Returns
+    -------
+    float
+        The value.
+
+    Raises
+    ------
+    InvalidInputError
+        If ``value`` is not such a number.
+    """
     try:
         result = math.nan if isinstance(value, bool) else float(value)
     except (TypeError, ValueError):
@@ -319,7 +461,27 @@ def positive(value, name: str, allow_zero: bool = False) -> float:
 
 
 def count(value, name: str, minimum: int = 1) -> int:
-    """``value`` as an int of at least ``minimum`` (a whole number, not a float or a bool)."""
+    """``value`` as an int of at least ``minimum`` (a whole number, not a float or a bool).
+
+    Parameters
+    ----------
+    value : object
+        The value to check: a Python or NumPy integer.
+    name : str
+        The argument's name in error messages.
+    minimum : int
+        The smallest value allowed.
+
+    Returns
+    -------
+    int
+        The value.
+
+    Raises
+    ------
+    InvalidInputError
+        If ``value`` is not an integer or is below ``minimum``.
+    """
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
         raise InvalidInputError(f"{name} must be an integer of at least {minimum}, got {value!r}.")
     return int(value)
@@ -333,6 +495,25 @@ def existing_file(path, what: str, kinds: str = "") -> Path:
 
     ``what`` names it in the message (``"Image file"``); ``kinds`` lists what it may be
     (``" (PNG, JPEG, BMP or TIFF)"``).
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The path to check.
+    what : str
+        What the file is, in error messages.
+    kinds : str
+        Text added to the message for a folder.
+
+    Returns
+    -------
+    pathlib.Path
+        The path.
+
+    Raises
+    ------
+    InvalidInputError
+        If ``path`` is a folder or does not exist.
     """
     file = Path(path)
     if file.is_dir():
@@ -348,6 +529,25 @@ def inside(path, root, name: str) -> Path:
     Paths read from a dataset's own files (a spreadsheet cell naming a clip folder)
     must not lead elsewhere on the disk: ``../`` or an absolute path raises
     :class:`~fercourse.errors.DatasetError` naming ``name``.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The path to check (it need not exist).
+    root : str or os.PathLike
+        The folder it must stay in.
+    name : str
+        What the path is, in error messages.
+
+    Returns
+    -------
+    pathlib.Path
+        ``path`` as given, not resolved.
+
+    Raises
+    ------
+    DatasetError
+        If ``path`` resolves to a place outside ``root``.
     """
     base = Path(os.path.realpath(root))
     target = Path(os.path.realpath(path))

@@ -103,6 +103,14 @@ class BaseClassifier:
     Subclasses set ``classes`` (the label names, in the order of the probability
     columns) and ``input_size`` (the side of the square grey crops the model reads),
     and write ``predict_proba(faces)``.
+
+    Attributes
+    ----------
+    classes : tuple of str
+        The label names, in the order of the probability columns (default
+        :data:`fercourse.emotions.FER2013_LABELS`).
+    input_size : int
+        The side of the square grey crops the model reads (default 48).
     """
 
     classes: tuple[str, ...] = FER2013_LABELS
@@ -112,7 +120,18 @@ class BaseClassifier:
         raise NotImplementedError
 
     def predict(self, faces) -> np.ndarray:
-        """The most likely expression name for each face (an array of names from ``classes``)."""
+        """The most likely expression name for each face (an array of names from ``classes``).
+
+        Parameters
+        ----------
+        faces : numpy.ndarray or list of numpy.ndarray
+            One face crop or a list/batch of crops, as ``predict_proba`` takes them.
+
+        Returns
+        -------
+        numpy.ndarray
+            ``(n_faces,)`` label names.
+        """
         return np.asarray(self.classes)[self.predict_proba(faces).argmax(axis=1)]
 
 
@@ -122,6 +141,27 @@ class PretrainedFER(BaseClassifier):
     It expects face crops: grey (or RGB, converted) images of any size, resized to
     64 x 64 and scaled to [-1, 1] as the model was trained.  Outputs follow
     :data:`fercourse.emotions.FER2013_LABELS`.
+
+    The model file is checked and loaded when the object is made.
+
+    Parameters
+    ----------
+    batch_size : int
+        How many faces go through the network at a time.
+
+    Attributes
+    ----------
+    model : keras.Model
+        The loaded tf.keras network.
+    batch_size : int
+        As given.
+
+    Raises
+    ------
+    InvalidInputError
+        If ``batch_size`` is not a positive integer.
+    AssetError
+        If the shipped model file is missing or altered.
     """
 
     input_size = 64
@@ -145,7 +185,23 @@ class PretrainedFER(BaseClassifier):
 
     def predict_proba(self, faces) -> np.ndarray:
         """Class probabilities, shape ``(n_faces, 7)``, computed ``batch_size`` faces at a time
-        (memory stays flat however many faces there are)."""
+        (memory stays flat however many faces there are).
+
+        Parameters
+        ----------
+        faces : numpy.ndarray or list of numpy.ndarray
+            One face crop (grey or RGB, any size) or a list/batch of crops.
+
+        Returns
+        -------
+        numpy.ndarray
+            ``(n_faces, 7)`` float32, each row summing to 1.
+
+        Raises
+        ------
+        InvalidInputError
+            If there is no face or a crop is not a valid image.
+        """
         faces = _face_list(faces)
         step = self.batch_size
         return np.concatenate([
@@ -153,7 +209,20 @@ class PretrainedFER(BaseClassifier):
         ])
 
     def grad_cam(self, faces, target=None) -> np.ndarray:
-        """Grad-CAM maps ``(N, 64, 64)`` in [0, 1] of the last convolution (see :func:`keras_grad_cam`)."""
+        """Grad-CAM maps ``(N, 64, 64)`` in [0, 1] of the last convolution (see :func:`keras_grad_cam`).
+
+        Parameters
+        ----------
+        faces : numpy.ndarray or list of numpy.ndarray
+            One face crop or a list/batch of crops.
+        target : int, array_like or None
+            Class index, or one per face; ``None`` takes each face's predicted class.
+
+        Returns
+        -------
+        numpy.ndarray
+            ``(N, 64, 64)`` float32 maps.
+        """
         return keras_grad_cam(self.model, self._prepare(faces), target=target)
 
 
@@ -162,6 +231,27 @@ class TorchFER(BaseClassifier):
 
     Faces of any size are converted to grey, resized to ``model.input_size`` and
     scaled to [0, 1], the input the course's PyTorch models train on.
+
+    Parameters
+    ----------
+    model : torch.nn.Module
+        A trained image-only model (not a :class:`HybridNet`).
+    classes : sequence of str
+        The label names, in the order of the model's outputs.
+    batch_size : int
+        How many faces go through the model at a time.
+
+    Attributes
+    ----------
+    model : torch.nn.Module
+        The wrapped model.
+    input_size : int
+        ``model.input_size``, or 48 when the model has none.
+
+    Raises
+    ------
+    InvalidInputError
+        If ``model`` is not a ``torch.nn.Module`` or needs feature vectors.
     """
 
     def __init__(self, model, classes=FER2013_LABELS, batch_size: int = 256):
@@ -180,7 +270,20 @@ class TorchFER(BaseClassifier):
         return predict_proba(self.model, _face_batch(faces, self.input_size), batch_size=self.batch_size)
 
     def grad_cam(self, faces, target=None) -> np.ndarray:
-        """Grad-CAM maps ``(N, input_size, input_size)`` in [0, 1] (see :func:`grad_cam`)."""
+        """Grad-CAM maps ``(N, input_size, input_size)`` in [0, 1] (see :func:`grad_cam`).
+
+        Parameters
+        ----------
+        faces : numpy.ndarray or list of numpy.ndarray
+            One face crop or a list/batch of crops.
+        target : int, array_like or None
+            Class index, or one per face; ``None`` takes each face's predicted class.
+
+        Returns
+        -------
+        numpy.ndarray
+            ``(N, input_size, input_size)`` float32 maps.
+        """
         return grad_cam(self.model, _face_batch(faces, self.input_size), target=target)
 
 
@@ -223,7 +326,19 @@ class _FERNet(nn.Module):
 
 
 class SimpleCNN(_FERNet):
-    """Three blocks of two 3 x 3 convolutions and a max-pool, then global pooling and dropout."""
+    """Three blocks of two 3 x 3 convolutions and a max-pool, then global pooling and dropout.
+
+    Parameters
+    ----------
+    n_classes : int
+        Number of outputs (logits).
+    input_size : int
+        Side of the square grey input.
+    width : int
+        Channels of the first block; the second and third have twice and four times as many.
+    dropout : float
+        Dropout rate before the last linear layer.
+    """
 
     def __init__(self, n_classes: int = 7, input_size: int = 48, width: int = 16, dropout: float = 0.3):
         super().__init__(n_classes, input_size)
@@ -255,7 +370,17 @@ class _XceptionModule(nn.Module):
 class MiniXception(_FERNet):
     """Arriaga et al.'s mini-Xception: two plain convolutions, four residual modules of
     depthwise separable convolutions, a last convolution to one map per class, global averaging.
-    No fully connected layer."""
+    No fully connected layer.
+
+    Parameters
+    ----------
+    n_classes : int
+        Number of outputs (logits).
+    input_size : int
+        Side of the square grey input.
+    widths : sequence of int
+        Output channels of the residual modules, one module per entry.
+    """
 
     def __init__(self, n_classes: int = 7, input_size: int = 48, widths=(16, 32, 64, 128)):
         super().__init__(n_classes, input_size)
@@ -290,7 +415,17 @@ class FeatEx(nn.Module):
 
 
 class DeXpression(_FERNet):
-    """Burkert et al.'s DeXpression: a 7 x 7 stem, two FeatEx blocks, one fully connected layer."""
+    """Burkert et al.'s DeXpression: a 7 x 7 stem, two FeatEx blocks, one fully connected layer.
+
+    Parameters
+    ----------
+    n_classes : int
+        Number of outputs (logits).
+    input_size : int
+        Side of the square grey input (the fully connected layer is sized for it).
+    dropout : float
+        Dropout rate before the fully connected layer.
+    """
 
     def __init__(self, n_classes: int = 7, input_size: int = 48, dropout: float = 0.3):
         super().__init__(n_classes, input_size)
@@ -336,6 +471,24 @@ class MobileNetV2(_FERNet):
     The standard stage table (expansion t, channels c, repeats n, stride s); the
     stem and the first stride-2 stage are kept at stride 1 for 48 x 48 faces
     (``small_input=True``), so the last feature map is 3 x 3 instead of 2 x 2.
+
+    Parameters
+    ----------
+    n_classes : int
+        Number of outputs (logits).
+    input_size : int
+        Side of the square grey input.
+    width : float
+        Width multiplier of every stage's channels, from 0.1 to 2.0.
+    small_input : bool
+        Keep the stem and the first stride-2 stage at stride 1.
+    dropout : float
+        Dropout rate before the last linear layer.
+
+    Raises
+    ------
+    InvalidInputError
+        If ``width`` is outside [0.1, 2.0].
     """
 
     STAGES = ((1, 16, 1, 1), (6, 24, 2, 2), (6, 32, 3, 2), (6, 64, 4, 2), (6, 96, 3, 1), (6, 160, 3, 2), (6, 320, 1, 1))
@@ -380,7 +533,17 @@ class InceptionBlock(nn.Module):
 
 
 class InceptionNet(_FERNet):
-    """A small GoogLeNet-style network: a convolutional stem and two Inception blocks."""
+    """A small GoogLeNet-style network: a convolutional stem and two Inception blocks.
+
+    Parameters
+    ----------
+    n_classes : int
+        Number of outputs (logits).
+    input_size : int
+        Side of the square grey input.
+    dropout : float
+        Dropout rate before the last linear layer.
+    """
 
     def __init__(self, n_classes: int = 7, input_size: int = 48, dropout: float = 0.3):
         super().__init__(n_classes, input_size)
@@ -408,6 +571,23 @@ def hybrid_features(images, landmarks) -> np.ndarray:
     :func:`fercourse.face.detect_mesh` on real photos).  The landmarks are centred on
     their mean and divided by their spread, so position and scale do not count.
     Returns float32 ``(N, hybrid_feature_size(S))``.
+
+    Parameters
+    ----------
+    images : numpy.ndarray
+        ``(N, S, S)`` grey faces, ``uint8`` or floats in [0, 1].
+    landmarks : numpy.ndarray
+        ``(N, 478, 2 or 3)`` pixel coordinates; only x and y are used.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(N, F)`` float32: the HOG vector followed by the 478 normalised x, y pairs.
+
+    Raises
+    ------
+    InvalidInputError
+        If the shapes do not fit or the values are not valid pixels or finite coordinates.
     """
     from skimage.feature import hog
 
@@ -433,6 +613,24 @@ class HybridNet(_FERNet):
 
     ``forward(images, features)``: ``images`` ``(N, 1, S, S)``, ``features`` ``(N, F)``
     from :func:`hybrid_features`.
+
+    Parameters
+    ----------
+    n_classes : int
+        Number of outputs (logits).
+    input_size : int
+        Side of the square grey input.
+    n_features : int or None
+        Length of the feature vectors (default: ``hybrid_feature_size(input_size)``).
+    width : int
+        Width of the :class:`SimpleCNN` image branch.
+    dropout : float
+        Dropout rate of the feature branch and before the classifier.
+
+    Attributes
+    ----------
+    n_features : int
+        The feature length ``forward`` checks.
     """
 
     needs_features = True
@@ -480,6 +678,27 @@ def build(name: str, n_classes: int = 7, input_size: int = 48, **options) -> nn.
     """A fresh PyTorch model by name: one of :data:`ARCHITECTURES`.
 
     ``options`` go to the class (``width=`` for MobileNetV2 and SimpleCNN, ``dropout=``...).
+
+    Parameters
+    ----------
+    name : str
+        A key of :data:`ARCHITECTURES`.
+    n_classes : int
+        Number of outputs, at least 2.
+    input_size : int
+        Side of the square grey input, 32 to 512 pixels.
+    **options
+        Further keyword arguments of the class.
+
+    Returns
+    -------
+    torch.nn.Module
+        The new, untrained model.
+
+    Raises
+    ------
+    InvalidInputError
+        If the name is unknown or ``n_classes`` or ``input_size`` is out of range.
     """
     builder = ARCHITECTURES.builder(name)
     if isinstance(n_classes, bool) or not isinstance(n_classes, (int, np.integer)) or n_classes < 2:
@@ -490,7 +709,18 @@ def build(name: str, n_classes: int = 7, input_size: int = 48, **options) -> nn.
 
 
 def count_parameters(model) -> int:
-    """Trainable parameters of a PyTorch module (or ``count_params()`` of a Keras model)."""
+    """Trainable parameters of a PyTorch module (or ``count_params()`` of a Keras model).
+
+    Parameters
+    ----------
+    model : torch.nn.Module or keras.Model
+        The model; a Keras model counts its trainable weights only.
+
+    Returns
+    -------
+    int
+        The number of trainable values.
+    """
     if hasattr(model, "count_params"):
         return int(sum(np.prod(w.shape) for w in model.trainable_weights))
     return int(sum(p.numel() for p in model.parameters() if p.requires_grad))
@@ -545,6 +775,29 @@ def grad_cam(model: nn.Module, images, target=None, layer: nn.Module | None = No
     ``images``: ``(N, S, S)`` grey in [0, 1] (or ``uint8``) or ``(N, 1, S, S)``;
     ``target``: class indices (default: each image's predicted class); ``layer``:
     default, the model's last convolution with a spatial map.  Returns ``(N, S, S)``.
+
+    Parameters
+    ----------
+    model : torch.nn.Module
+        The classifier; it is put back in its training mode afterwards.
+    images : array_like or torch.Tensor
+        The input images.
+    target : int, array_like or None
+        Class index, or one per image.
+    layer : torch.nn.Module or None
+        The layer whose output is explained (default: the model's last ``Conv2d``).
+    features : array_like or None
+        ``(N, F)`` feature vectors, for a :class:`HybridNet`.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(N, S, S)`` float32 maps, each scaled so its largest value is 1 (all zero if none is positive).
+
+    Raises
+    ------
+    InvalidInputError
+        If the model has no ``Conv2d`` layer or ``target`` is not valid class indices.
     """
     import torch.nn.functional as F
 
@@ -591,6 +844,28 @@ def keras_grad_cam(model, images, target=None, layer_name: str | None = None) ->
     ``images`` are already in the model's input form ``(N, H, W, C)`` float;
     ``layer_name`` defaults to the last convolution whose output is still a map.
     Returns ``(N, H, W)`` in [0, 1].
+
+    Parameters
+    ----------
+    model : keras.Model
+        The classifier.
+    images : array_like
+        ``(N, H, W, C)`` finite values, prepared as the model expects.
+    target : int, array_like or None
+        Class index, or one per image (default: each image's predicted class).
+    layer_name : str or None
+        The layer whose output is explained.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(N, H, W)`` float32 maps.
+
+    Raises
+    ------
+    InvalidInputError
+        If ``images`` is not 4-D or not finite, the model has no convolution, or
+        ``target`` is not valid class indices.
     """
     from fercourse._env import tensorflow
 
@@ -634,7 +909,27 @@ def keras_grad_cam(model, images, target=None, layer_name: str | None = None) ->
 
 
 def overlay_cam(image, cam, alpha: float = 0.45) -> np.ndarray:
-    """An RGB ``uint8`` picture of ``cam`` (jet colours) over a grey ``image`` of the same size."""
+    """An RGB ``uint8`` picture of ``cam`` (jet colours) over a grey ``image`` of the same size.
+
+    Parameters
+    ----------
+    image : array_like
+        ``(H, W)`` grey (or ``(H, W, 3+)`` colour), ``uint8`` or floats in [0, 1].
+    cam : array_like
+        ``(H, W)`` map in [0, 1] (values outside are clipped).
+    alpha : float
+        Weight of the colour map; the image gets ``1 - alpha``.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(H, W, 3)`` ``uint8``.
+
+    Raises
+    ------
+    InvalidInputError
+        If ``image`` and ``cam`` differ in size.
+    """
     import matplotlib
 
     gray = np.asarray(image, dtype=np.float32)
@@ -654,7 +949,26 @@ def overlay_cam(image, cam, alpha: float = 0.45) -> np.ndarray:
 
 
 def keras_simple_cnn(n_classes: int = 7, input_size: int = 48, width: int = 16, dropout: float = 0.3):
-    """:class:`SimpleCNN` written in tf.keras: the same layers, hence the same number of trainable weights."""
+    """:class:`SimpleCNN` written in tf.keras: the same layers, hence the same number of trainable weights.
+
+    Unlike :class:`SimpleCNN` it ends in a softmax and takes ``(N, S, S, 1)`` input.
+
+    Parameters
+    ----------
+    n_classes : int
+        Number of outputs.
+    input_size : int
+        Side of the square grey input.
+    width : int
+        Channels of the first block; the second and third have twice and four times as many.
+    dropout : float
+        Dropout rate before the last dense layer.
+
+    Returns
+    -------
+    keras.Sequential
+        The new, uncompiled model.
+    """
     k = keras()
     layers = k.layers
     model = k.Sequential(name="simple_cnn")

@@ -69,14 +69,21 @@ __all__ = [
     "scoped_global_seed",
 ]
 
+#: Name of the environment variable that sets the data folder.
 DATA_DIR_ENV = "FERCOURSE_DATA_DIR"
+#: Name of the environment variable that picks the data (:data:`DATA_SOURCES`).
 DATA_ENV = "FERCOURSE_DATA"
+#: Name of the environment variable that picks the training budget (:data:`BUDGETS`).
 BUDGET_ENV = "FERCOURSE_BUDGET"
+#: Name of the environment variable that sets data and budget at once (:data:`MODES`).
 MODE_ENV = "FERCOURSE_MODE"
+#: The data a run can use: the synthetic faces or the imported datasets.
 DATA_SOURCES = ("embedded", "real")
+#: The training budgets: the book's short schedules or everything.
 BUDGETS = ("small", "full")
 #: FERCOURSE_MODE's values and the (data, budget) pair each stands for.
 MODES = {"embedded": ("embedded", "small"), "real": ("real", "full")}
+#: The seed :func:`seed_everything` uses when given none.
 DEFAULT_SEED = 0
 
 _PACKAGE_DIR = Path(__file__).resolve().parent
@@ -126,7 +133,14 @@ _state = {
 
 
 def data_dir() -> Path:
-    """The folder where real datasets are looked for (it may not exist yet)."""
+    """The folder where real datasets are looked for (it may not exist yet).
+
+    Returns
+    -------
+    pathlib.Path
+        The folder set by :func:`set_data_dir`, else ``FERCOURSE_DATA_DIR`` (made
+        absolute), else the default data folder.
+    """
     if _state["data_dir"] is not None:
         return _state["data_dir"]
     from_env = os.environ.get(DATA_DIR_ENV, "").strip()
@@ -134,7 +148,23 @@ def data_dir() -> Path:
 
 
 def set_data_dir(path: str | os.PathLike | None) -> Path:
-    """Use another data folder for this process (``None`` goes back to the default)."""
+    """Use another data folder for this process (``None`` goes back to the default).
+
+    Parameters
+    ----------
+    path : str, os.PathLike or None
+        The folder; it need not exist yet.  ``None`` forgets an earlier choice.
+
+    Returns
+    -------
+    pathlib.Path
+        The data folder now in use (:func:`data_dir`).
+
+    Raises
+    ------
+    InvalidInputError
+        If ``path`` is an existing file.
+    """
     if path is None:
         _state["data_dir"] = None
     else:
@@ -146,51 +176,142 @@ def set_data_dir(path: str | os.PathLike | None) -> Path:
 
 
 def data_source() -> str:
-    """``'embedded'`` (synthetic faces) or ``'real'`` (your datasets)."""
+    """``'embedded'`` (synthetic faces) or ``'real'`` (your datasets).
+
+    Returns
+    -------
+    str
+        The current data switch.
+    """
     return _state["data"]
 
 
 def set_data(name: str) -> str:
-    """Switch the data between ``'embedded'`` and ``'real'`` for this process."""
+    """Switch the data between ``'embedded'`` and ``'real'`` for this process.
+
+    Parameters
+    ----------
+    name : str
+        ``"embedded"`` or ``"real"`` (case and surrounding spaces are ignored).
+
+    Returns
+    -------
+    str
+        The data switch now in use.
+
+    Raises
+    ------
+    InvalidInputError
+        If ``name`` is neither.
+    """
     _state["data"] = _check(name, DATA_SOURCES, "set_data's argument")
     return _state["data"]
 
 
 def budget() -> str:
-    """``'small'`` (the book's budgets) or ``'full'`` (all the data, long training)."""
+    """``'small'`` (the book's budgets) or ``'full'`` (all the data, long training).
+
+    Returns
+    -------
+    str
+        The current training budget.
+    """
     return _state["budget"]
 
 
 def set_budget(name: str) -> str:
-    """Switch the training budget between ``'small'`` and ``'full'`` for this process."""
+    """Switch the training budget between ``'small'`` and ``'full'`` for this process.
+
+    Parameters
+    ----------
+    name : str
+        ``"small"`` or ``"full"`` (case and surrounding spaces are ignored).
+
+    Returns
+    -------
+    str
+        The budget now in use.
+
+    Raises
+    ------
+    InvalidInputError
+        If ``name`` is neither.
+    """
     _state["budget"] = _check(name, BUDGETS, "set_budget's argument")
     return _state["budget"]
 
 
 def mode() -> str:
-    """The data switch, ``'embedded'`` or ``'real'`` (the budget is :func:`budget`)."""
+    """The data switch, ``'embedded'`` or ``'real'`` (the budget is :func:`budget`).
+
+    Returns
+    -------
+    str
+        The same value as :func:`data_source`.
+    """
     return _state["data"]
 
 
 def set_mode(name: str) -> str:
-    """The shorthand for both switches: ``'real'`` (real data, full budget) or ``'embedded'`` (synthetic, small)."""
+    """The shorthand for both switches: ``'real'`` (real data, full budget) or ``'embedded'`` (synthetic, small).
+
+    Parameters
+    ----------
+    name : str
+        A key of :data:`MODES` (case and surrounding spaces are ignored).
+
+    Returns
+    -------
+    str
+        The data switch now in use.
+
+    Raises
+    ------
+    InvalidInputError
+        If ``name`` is not a key of :data:`MODES`.
+    """
     _state["data"], _state["budget"] = MODES[_check(name, tuple(MODES), "set_mode's argument")]
     return _state["data"]
 
 
 def describe() -> str:
-    """One line that says which data and which budget this run uses."""
+    """One line that says which data and which budget this run uses.
+
+    Returns
+    -------
+    str
+        For example ``"data: embedded (synthetic faces) | budget: small"``.
+    """
     what = {"embedded": "synthetic faces", "real": "your datasets from " + data_dir().name + "/"}[data_source()]
     return f"data: {data_source()} ({what}) | budget: {budget()}"
 
 
 def use_real_data() -> bool:
-    """True when chapters should load real datasets instead of synthetic faces."""
+    """True when chapters should load real datasets instead of synthetic faces.
+
+    Returns
+    -------
+    bool
+        Whether the data switch is ``'real'``.
+    """
     return _state["data"] == "real"
 
 
 def pick(*, small: T, full: T) -> T:
-    """The value for the current budget: ``pick(small=5, full=60)`` gives 5 by default."""
+    """The value for the current budget: ``pick(small=5, full=60)`` gives 5 by default.
+
+    Parameters
+    ----------
+    small : object
+        The value for the ``small`` budget.
+    full : object
+        The value for the ``full`` budget.
+
+    Returns
+    -------
+    object
+        ``full`` when the budget is ``'full'``, else ``small``.
+    """
     return full if _state["budget"] == "full" else small
 
 
@@ -199,6 +320,21 @@ def seed_everything(seed: int = DEFAULT_SEED) -> np.random.Generator:
 
     Every notebook calls this once at the top so that its stored outputs are what
     the code produces on every run.
+
+    Parameters
+    ----------
+    seed : int
+        An integer in [0, 2**32); :func:`last_seed` remembers it.
+
+    Returns
+    -------
+    numpy.random.Generator
+        A fresh generator seeded with ``seed``.
+
+    Raises
+    ------
+    InvalidInputError
+        If ``seed`` is not an integer in that range.
     """
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or not 0 <= int(seed) < 2**32:
         raise InvalidInputError(f"seed_everything: seed must be an integer in [0, 2**32), got {seed!r}.")
@@ -221,7 +357,13 @@ def seed_everything(seed: int = DEFAULT_SEED) -> np.random.Generator:
 
 
 def last_seed() -> int | None:
-    """The seed most recently given to :func:`seed_everything` (``None`` if never called)."""
+    """The seed most recently given to :func:`seed_everything` (``None`` if never called).
+
+    Returns
+    -------
+    int or None
+        The last seed.
+    """
     return _state["seed"]
 
 
@@ -251,6 +393,11 @@ def scoped_global_seed(seed: int):
     Yields
     ------
     None
+
+    Raises
+    ------
+    InvalidInputError
+        If ``seed`` is not an integer in that range.
     """
     import sys
 

@@ -44,6 +44,23 @@ UNKNOWN_SUBJECT = "unknown"
 class Dataset:
     """Samples plus a table that describes them, row ``i`` for sample ``i``.
 
+    Parameters
+    ----------
+    name : str
+        Where the data came from.
+    kind : str
+        ``"image"`` or ``"video"``.
+    labels : sequence of str
+        The label set, in index order (stored as a tuple).
+    samples : sequence
+        The samples, one per table row.
+    table : pandas.DataFrame
+        One row per sample (its index is reset, ``subject`` made text).
+    extras : dict
+        Per-sample arrays.
+    description : str
+        A short text for a learner.
+
     Attributes
     ----------
     name:
@@ -68,6 +85,14 @@ class Dataset:
     description:
         One or two plain sentences for a learner: which data this is, where it came
         from and how its splits were made (empty when the source says nothing).
+
+    Raises
+    ------
+    InvalidInputError
+        If ``kind`` is neither ``"image"`` nor ``"video"``.
+    DatasetError
+        If the table lacks a required column, the numbers of samples, rows or extras
+        differ, or a label or split name is unknown.
     """
 
     name: str
@@ -117,16 +142,44 @@ class Dataset:
         )
 
     def sample(self, index: int) -> np.ndarray:
-        """Sample ``index`` as an array (a video clip is loaded now if it was lazy)."""
+        """Sample ``index`` as an array (a video clip is loaded now if it was lazy).
+
+        Parameters
+        ----------
+        index : int
+            Position of the sample (row of :attr:`table`).
+
+        Returns
+        -------
+        numpy.ndarray
+            The image or clip.
+        """
         item = self.samples[index]
         return item() if callable(item) else np.asarray(item)
 
     def y(self) -> np.ndarray:
-        """Label indices into :attr:`labels`, one per sample."""
+        """Label indices into :attr:`labels`, one per sample.
+
+        Returns
+        -------
+        numpy.ndarray
+            ``(N,)`` int64.
+        """
         return self.table["label"].map({name: i for i, name in enumerate(self.labels)}).to_numpy(np.int64)
 
     def X(self) -> np.ndarray:
-        """All samples stacked into one array (images of one size, or equal-length clips)."""
+        """All samples stacked into one array (images of one size, or equal-length clips).
+
+        Returns
+        -------
+        numpy.ndarray
+            ``(N, ...)``; an empty dataset gives an empty array.
+
+        Raises
+        ------
+        DatasetError
+            If the samples differ in shape.
+        """
         arrays = [self.sample(i) for i in range(len(self))]
         shapes = {a.shape for a in arrays}
         if len(shapes) > 1:
@@ -137,7 +190,23 @@ class Dataset:
         return np.stack(arrays) if arrays else np.empty((0,))
 
     def subset(self, rows) -> Dataset:
-        """A new dataset with the rows selected by a boolean mask or index list."""
+        """A new dataset with the rows selected by a boolean mask or index list.
+
+        Parameters
+        ----------
+        rows : array_like
+            A boolean mask with one entry per sample, or integer positions.
+
+        Returns
+        -------
+        Dataset
+            The selected samples, table rows and extras, in the given order.
+
+        Raises
+        ------
+        InvalidInputError
+            If a mask has the wrong length.
+        """
         index = np.asarray(rows)
         if index.dtype == bool:
             if len(index) != len(self):
@@ -159,13 +228,45 @@ class Dataset:
         )
 
     def split(self, name: str) -> Dataset:
-        """The samples of one split (``train``, ``val``, ``test``)."""
+        """The samples of one split (``train``, ``val``, ``test``).
+
+        Parameters
+        ----------
+        name : str
+            ``"train"``, ``"val"``, ``"test"`` or ``"unassigned"``.
+
+        Returns
+        -------
+        Dataset
+            The samples whose ``split`` is ``name``.
+
+        Raises
+        ------
+        InvalidInputError
+            If ``name`` is not a split name.
+        """
         if name not in SPLITS:
             raise InvalidInputError(f"Unknown split {name!r}; use one of {list(SPLITS)}.")
         return self.subset(self.table["split"].to_numpy() == name)
 
     def with_splits(self, splits: pd.Series | Sequence[str]) -> Dataset:
-        """A copy whose ``split`` column is replaced (checked for subject leakage, see :func:`check_no_leak`)."""
+        """A copy whose ``split`` column is replaced (checked for subject leakage, see :func:`check_no_leak`).
+
+        Parameters
+        ----------
+        splits : pandas.Series or sequence of str
+            One split name per sample, in row order.
+
+        Returns
+        -------
+        Dataset
+            The copy (samples shared, table and extras copied).
+
+        Raises
+        ------
+        DatasetError
+            If a subject would be on more than one side.
+        """
         table = self.table.copy()
         table["split"] = list(splits)
         check_no_leak(table)
@@ -178,6 +279,20 @@ def check_no_leak(table: pd.DataFrame) -> None:
     Rows whose subject is :data:`UNKNOWN_SUBJECT` are skipped: they cannot be checked.
     FER2013 records no subject ids at all, so whether one person recurs across its
     train, val and test splits cannot be known, and this check says nothing about it.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        With ``subject`` and ``split`` columns; ``unassigned`` rows are skipped too.
+
+    Returns
+    -------
+    None
+
+    Raises
+    ------
+    DatasetError
+        If a subject appears on more than one side.
     """
     assigned = table[(table["split"] != "unassigned") & (table["subject"].astype(str) != UNKNOWN_SUBJECT)]
     sides = assigned.groupby(assigned["subject"].astype(str))["split"].nunique()
@@ -213,6 +328,28 @@ def subject_split(
     gets at least one subject when there are at least three.  Data that records no
     subject ids (every subject :data:`UNKNOWN_SUBJECT`, as in FER2013) raises
     :class:`DatasetError`.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        With a ``subject`` column.
+    val, test : float
+        Fractions of the subjects for validation and test, ``val + test < 1``.
+    seed : int
+        Seed of the random order of the subjects.
+
+    Returns
+    -------
+    pandas.Series
+        Named ``split``: ``"train"``, ``"val"`` or ``"test"`` per row.
+
+    Raises
+    ------
+    InvalidInputError
+        If the fractions are out of range.
+    DatasetError
+        If no subject ids are recorded, or there are fewer than 3 subjects for a
+        three-way split.
     """
     if not (0 <= val < 1 and 0 <= test < 1 and val + test < 1):
         raise InvalidInputError(f"val and test must be fractions with val + test < 1, got {val} and {test}.")
@@ -238,6 +375,22 @@ def loso_folds(table: pd.DataFrame) -> Iterator[tuple[str, np.ndarray, np.ndarra
 
     Data that records no subject ids (every subject :data:`UNKNOWN_SUBJECT`, as in
     FER2013) raises :class:`DatasetError`.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        With a ``subject`` column.
+
+    Yields
+    ------
+    tuple
+        ``(subject, train_index, test_index)``: the subject's name and int64 row
+        positions, subjects in sorted order.
+
+    Raises
+    ------
+    DatasetError
+        If no subject ids are recorded or there are fewer than 2 subjects.
     """
     _require_subjects(table, "leave-one-subject-out")
     subjects = table["subject"].astype(str).to_numpy()
@@ -255,6 +408,25 @@ def proportional_counts(target: int, counts: dict, capacity: dict | None = None)
 
     Largest remainders (ties in the order of ``counts``), none above its ``capacity``
     (default: its count).  Used for stratified samples and made splits.
+
+    Parameters
+    ----------
+    target : int
+        The total to share.
+    counts : dict
+        Key -> count (the total must be positive).
+    capacity : dict or None
+        Key -> most it may get.
+
+    Returns
+    -------
+    dict
+        Key -> share; the shares sum to ``target`` unless the capacities are too small.
+
+    Examples
+    --------
+    >>> proportional_counts(5, {"a": 6, "b": 3, "c": 1})
+    {'a': 3, 'b': 2, 'c': 0}
     """
     capacity = dict(counts) if capacity is None else capacity
     total = sum(counts.values())

@@ -151,6 +151,31 @@ def dataset_label(label, dataset: str) -> str:
     emotion file, ``'3.0000000e+00'``), JAFFE a two-letter code, CASME II / SAMM / SMIC
     their emotion words in any case.  CK+ codes come back as canonical names, JAFFE
     codes as upper-case codes.  An unknown label raises :class:`InvalidInputError`.
+
+    Parameters
+    ----------
+    label : int, float or str
+        The label as the dataset's files write it (surrounding spaces are ignored).
+    dataset : str
+        The dataset's name: ``"fer2013"``, ``"ckplus"`` (or ``"CK+"``), ``"jaffe"``,
+        ``"casme2"``, ``"samm"`` or ``"smic"``.
+
+    Returns
+    -------
+    str
+        One of ``DATASET_LABELS[dataset]``.
+
+    Raises
+    ------
+    InvalidInputError
+        If the dataset or the label is unknown, or a numeric code is out of range.
+
+    Examples
+    --------
+    >>> dataset_label("3.0000000e+00", "ckplus")
+    'disgust'
+    >>> dataset_label("Other", "samm")
+    'others'
     """
     name = _dataset_name(dataset)
     own = DATASET_LABELS[name]
@@ -177,6 +202,23 @@ def to_canonical(label, dataset: str) -> str:
     ``repression`` and ``others`` (CASME II, SAMM) and SMIC's three classes have no
     counterpart among the posed expressions and raise :class:`InvalidInputError`;
     compare micro-expression datasets through :func:`to_megc` instead.
+
+    Parameters
+    ----------
+    label : int, float or str
+        The label in any form :func:`dataset_label` accepts.
+    dataset : str
+        The dataset's name (see :func:`dataset_label`).
+
+    Returns
+    -------
+    str
+        A canonical expression name.
+
+    Raises
+    ------
+    InvalidInputError
+        If the label is unknown or has no canonical counterpart.
     """
     name = _dataset_name(dataset)
     own = dataset_label(label, name)
@@ -196,6 +238,23 @@ def to_megc(label, dataset: str) -> str | None:
     Negative emotions (anger, contempt, disgust, fear, sadness, repression) become
     ``negative``, happiness ``positive``, surprise ``surprise``.  Labels that MEGC leaves
     out (``others``, ``neutral``) give ``None``; unknown labels raise :class:`InvalidInputError`.
+
+    Parameters
+    ----------
+    label : int, float or str
+        The label in any form :func:`dataset_label` accepts.
+    dataset : str
+        The dataset's name (see :func:`dataset_label`).
+
+    Returns
+    -------
+    str or None
+        One of :data:`MEGC_LABELS`, or ``None`` for a label outside the MEGC classes.
+
+    Raises
+    ------
+    InvalidInputError
+        If the dataset or the label is unknown.
     """
     name = _dataset_name(dataset)
     own = dataset_label(label, name)
@@ -207,7 +266,19 @@ def to_megc(label, dataset: str) -> str | None:
 
 @dataclass(frozen=True)
 class ActionUnit:
-    """One FACS action unit: its number, FACS name, the muscle(s) behind it, upper or lower face."""
+    """One FACS action unit: its number, FACS name, the muscle(s) behind it, upper or lower face.
+
+    Parameters
+    ----------
+    number : int
+        The AU number (``12`` for the lip corner puller).
+    name : str
+        The FACS name.
+    muscles : tuple of str
+        The muscle(s) behind it.
+    face_part : str
+        ``"upper"`` (brows, lids, cheeks) or ``"lower"`` (nose, lips, chin, jaw).
+    """
 
     number: int
     name: str
@@ -250,7 +321,14 @@ ACTION_UNITS: dict[int, ActionUnit] = dict(
 
 
 def au_table() -> pd.DataFrame:
-    """The action units as a table: ``au``, ``name``, ``muscles``, ``face_part``."""
+    """The action units as a table: ``au``, ``name``, ``muscles``, ``face_part``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per unit of :data:`ACTION_UNITS`, in AU order; ``muscles`` joins the
+        muscle names with ``"; "``.
+    """
     return pd.DataFrame(
         [(u.number, u.name, "; ".join(u.muscles), u.face_part) for u in ACTION_UNITS.values()],
         columns=["au", "name", "muscles", "face_part"],
@@ -312,7 +390,29 @@ DESCRIPTIONS: dict[str, str] = {
 
 
 def facs_code(emotion: str) -> str:
-    """The prototype as a FACS string: ``'6+12'`` for happy, ``'R12+R14'`` for contempt, ``'0'`` for neutral."""
+    """The prototype as a FACS string: ``'6+12'`` for happy, ``'R12+R14'`` for contempt, ``'0'`` for neutral.
+
+    Parameters
+    ----------
+    emotion : str
+        A key of :data:`PROTOTYPES` (case and surrounding spaces are ignored).
+
+    Returns
+    -------
+    str
+        The AU numbers in ascending order joined by ``+``, one-sided ones prefixed with
+        ``R`` or ``L`` (:data:`UNILATERAL`).
+
+    Raises
+    ------
+    InvalidInputError
+        If there is no prototype for ``emotion``.
+
+    Examples
+    --------
+    >>> facs_code("contempt")
+    'R12+R14'
+    """
     name = str(emotion).strip().lower()
     if name not in PROTOTYPES:
         raise InvalidInputError(
@@ -325,7 +425,14 @@ def facs_code(emotion: str) -> str:
 
 
 def prototype_table() -> pd.DataFrame:
-    """One row per expression: ``emotion``, ``aus`` (FACS string), ``description``."""
+    """One row per expression: ``emotion``, ``aus`` (FACS string), ``description``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per key of :data:`PROTOTYPES`, ``aus`` from :func:`facs_code` and
+        ``description`` from :data:`DESCRIPTIONS`.
+    """
     return pd.DataFrame(
         [(name, facs_code(name), DESCRIPTIONS[name]) for name in PROTOTYPES],
         columns=["emotion", "aus", "description"],

@@ -60,6 +60,22 @@ def as_tensor(images):
     Float images must lie in [0, 1] (a float image in [0, 255], a negative value or a
     NaN raises :class:`InvalidInputError` instead of training on it); other integer
     arrays with values 0..255 count as grey levels, like ``uint8``.
+
+    Parameters
+    ----------
+    images : array_like or torch.Tensor
+        ``(N, S, S)`` or ``(N, 1, S, S)`` grey images; ``uint8`` is divided by 255.
+
+    Returns
+    -------
+    torch.Tensor
+        ``(N, 1, S, S)`` float32.
+
+    Raises
+    ------
+    InvalidInputError
+        If the array is empty, not numeric, has values outside the pixel ranges, or
+        has another shape.
     """
     torch = _torch()
     if isinstance(images, torch.Tensor):
@@ -83,7 +99,27 @@ def as_tensor(images):
 
 
 def arrays(data, split: str | None = None, features=None):
-    """``(inputs, labels)`` from a :class:`~fercourse.data.Dataset` (optionally one split) or a pair."""
+    """``(inputs, labels)`` from a :class:`~fercourse.data.Dataset` (optionally one split) or a pair.
+
+    Parameters
+    ----------
+    data : Dataset or tuple
+        A dataset of grey images, or an ``(inputs, labels)`` pair.
+    split : str or None
+        For a dataset: ``"train"``, ``"val"`` or ``"test"`` (default: all samples).
+    features : None
+        Not used.
+
+    Returns
+    -------
+    tuple
+        ``(inputs, labels)``; for a dataset, its stacked images and label indices.
+
+    Raises
+    ------
+    InvalidInputError
+        If ``data`` is neither, or the dataset holds colour images.
+    """
     from fercourse.data import Dataset
 
     if isinstance(data, Dataset):
@@ -131,6 +167,26 @@ def augment_batch(x, generator, flip: float = 0.5, shift: int = 3, brightness: f
     """Random horizontal flips, shifts of up to ``shift`` pixels, brightness and contrast, on a tensor batch.
 
     ``generator`` is a ``torch.Generator``, so the augmentations repeat from run to run.
+
+    Parameters
+    ----------
+    x : torch.Tensor
+        ``(N, 1, S, S)`` float images in [0, 1].
+    generator : torch.Generator
+        The source of the random draws.
+    flip : float
+        Probability of mirroring each image (0 turns it off).
+    shift : int
+        Largest shift in pixels, borders replicated (0 turns it off).
+    brightness : float
+        Largest brightness change, added.
+    contrast : float
+        Largest relative contrast change about each image's mean.
+
+    Returns
+    -------
+    torch.Tensor
+        The augmented batch, same shape; clipped to [0, 1] when brightness or contrast is on.
     """
     torch = _torch()
     n = len(x)
@@ -152,14 +208,47 @@ def augment_batch(x, generator, flip: float = 0.5, shift: int = 3, brightness: f
 
 
 def class_weights(labels, n_classes: int) -> np.ndarray:
-    """``n / (k * count)`` per class ("balanced"): rare classes weigh more in the loss."""
+    """``n / (k * count)`` per class ("balanced"): rare classes weigh more in the loss.
+
+    Parameters
+    ----------
+    labels : array_like
+        Non-negative integer class indices.
+    n_classes : int
+        Number of classes, ``k``.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(n_classes,)`` float32; 0 for a class without samples.
+
+    Examples
+    --------
+    >>> class_weights([0, 0, 0, 1], 2)
+    array([0.6666667, 2.       ], dtype=float32)
+    """
     counts = np.bincount(np.asarray(labels), minlength=n_classes).astype(np.float64)
     weights = np.where(counts > 0, counts.sum() / (n_classes * np.maximum(counts, 1)), 0.0)
     return weights.astype(np.float32)
 
 
 def save_checkpoint(model, path) -> Path:
-    """Write ``model.state_dict()`` to ``path`` atomically (temporary file, then ``os.replace``)."""
+    """Write ``model.state_dict()`` to ``path`` atomically (temporary file, then ``os.replace``).
+
+    The tensors are moved to the CPU first; missing parent folders are created.
+
+    Parameters
+    ----------
+    model : torch.nn.Module
+        The model whose weights are saved.
+    path : str or os.PathLike
+        The file to write.
+
+    Returns
+    -------
+    pathlib.Path
+        ``path``.
+    """
     torch = _torch()
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -199,6 +288,24 @@ def load_checkpoint(model, path):
     The file's checksums are verified first (a damaged byte would otherwise load as a
     changed weight), and a file that holds anything but tensors is refused: it is not
     a course checkpoint, and loading it unsafely could run code hidden in it.
+
+    Parameters
+    ----------
+    model : torch.nn.Module
+        The model to load the weights into.
+    path : str or os.PathLike
+        A file written by :func:`save_checkpoint`.
+
+    Returns
+    -------
+    torch.nn.Module
+        ``model``, with the loaded weights.
+
+    Raises
+    ------
+    InvalidInputError
+        If the file is missing, damaged, unreadable, holds anything but a dict of
+        tensors, or does not fit the model.
     """
     import pickle
 
@@ -266,6 +373,50 @@ def fit(model, train, val, epochs: int = 10, batch_size: int = 64, lr: float = 2
 
     Returns the history: lists ``loss``, ``accuracy``, ``val_loss``, ``val_accuracy``,
     ``lr`` per epoch, plus ``best_epoch``, ``seconds`` and ``checkpoint``.
+
+    Parameters
+    ----------
+    model : torch.nn.Module
+        The model to train, in place; it ends on the GPU if there is one.
+    train, val : tuple
+        ``(inputs, labels)`` pairs; labels are integer class indices.
+    epochs : int
+        Most epochs to run.
+    batch_size : int
+        Samples per optimisation step.
+    lr : float
+        Initial learning rate.
+    weight_decay : float
+        AdamW's weight decay.
+    augment : bool
+        Apply :func:`augment_batch` to the training images.
+    balance : bool
+        Weight the loss by :func:`class_weights`.
+    patience : int
+        Epochs without a better validation loss before stopping.
+    lr_patience : int
+        Epochs without a better validation loss before the learning rate drops.
+    lr_factor : float
+        Factor of each drop.
+    checkpoint : str, os.PathLike or None
+        Where to keep the best weights (default: a temporary file, removed at the end).
+    seed : int
+        Seed of the shuffling and augmentation.
+    progress : bool
+        Show a progress bar.
+    perturb : callable or None
+        ``perturb(model, images, labels) -> images`` applied to every training batch.
+
+    Returns
+    -------
+    dict
+        The history; ``checkpoint`` is ``None`` when a temporary file was used.
+
+    Raises
+    ------
+    InvalidInputError
+        If ``epochs`` is not a positive integer, the inputs or labels are not valid,
+        or the validation loss was never finite.
     """
     torch = _torch()
     from tqdm.auto import tqdm
@@ -368,7 +519,25 @@ def _logits(model, inputs, batch_size: int = 256):
 
 
 def predict_proba(model, inputs, batch_size: int = 256) -> np.ndarray:
-    """Softmax probabilities ``(N, n_classes)`` for images (or ``(images, features)``)."""
+    """Softmax probabilities ``(N, n_classes)`` for images (or ``(images, features)``).
+
+    The model runs in evaluation mode without gradients, on the device of its
+    weights, and is put back in its training mode afterwards.
+
+    Parameters
+    ----------
+    model : torch.nn.Module
+        The classifier.
+    inputs : array_like or tuple
+        Grey images as :func:`as_tensor` takes them, or an ``(images, features)`` pair.
+    batch_size : int
+        Samples per forward pass.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(N, n_classes)`` float32.
+    """
     torch = _torch()
     return torch.softmax(_logits(model, _inputs(inputs, model), batch_size), dim=1).cpu().numpy()
 
@@ -378,6 +547,26 @@ def calibration(probabilities, y_true, bins: int = 10) -> dict:
 
     The expected calibration error (ECE) is the count-weighted mean gap between
     confidence and accuracy over the bins; 0 means "70 % sure" is right 70 % of the time.
+
+    Parameters
+    ----------
+    probabilities : array_like
+        ``(N, K)`` class probabilities.
+    y_true : array_like
+        ``(N,)`` true class indices.
+    bins : int
+        Number of equal-width confidence bins over [0, 1].
+
+    Returns
+    -------
+    dict
+        ``edges`` ``(bins + 1,)``, then per bin ``confidence`` (mean), ``accuracy`` and
+        ``count`` (0 for an empty bin), and ``ece`` (a float).
+
+    Raises
+    ------
+    InvalidInputError
+        If the shapes do not fit or there are no samples.
     """
     p = np.asarray(probabilities, dtype=np.float64)
     y = np.asarray(y_true)
@@ -396,7 +585,26 @@ def calibration(probabilities, y_true, bins: int = 10) -> dict:
 
 
 def reliability_diagram(probabilities, y_true, bins: int = 10, ax=None, title: str | None = None):
-    """Bars of accuracy per confidence bin against the diagonal of perfect calibration."""
+    """Bars of accuracy per confidence bin against the diagonal of perfect calibration.
+
+    Parameters
+    ----------
+    probabilities : array_like
+        ``(N, K)`` class probabilities.
+    y_true : array_like
+        ``(N,)`` true class indices.
+    bins : int
+        Number of confidence bins (see :func:`calibration`).
+    ax : matplotlib.axes.Axes or None
+        Where to draw (default: a new figure).
+    title : str or None
+        Title above the plot (default: the ECE).
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The axes drawn on.
+    """
     import matplotlib.pyplot as plt
 
     c = calibration(probabilities, y_true, bins)
@@ -412,7 +620,20 @@ def reliability_diagram(probabilities, y_true, bins: int = 10, ax=None, title: s
 
 
 def plot_history(histories: dict, figsize=(9, 3)):
-    """Training and validation loss and accuracy per epoch, one line colour per model."""
+    """Training and validation loss and accuracy per epoch, one line colour per model.
+
+    Parameters
+    ----------
+    histories : dict
+        Model name -> history as :func:`fit` returns it.
+    figsize : tuple of float
+        Size of the figure, in inches.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The figure: loss on the left, accuracy on the right, validation dashed.
+    """
     import matplotlib.pyplot as plt
 
     fig, (left, right) = plt.subplots(1, 2, figsize=figsize)
@@ -430,7 +651,29 @@ def plot_history(histories: dict, figsize=(9, 3)):
 
 
 def ms_per_image(model, input_size: int = 48, batch: int = 64, repeats: int = 3, features: int | None = None) -> float:
-    """Median milliseconds per image of a forward pass on a batch (timing: varies by machine)."""
+    """Median milliseconds per image of a forward pass on a batch (timing: varies by machine).
+
+    A copy of the model runs on the CPU in evaluation mode on random input, once
+    to warm up and then ``repeats`` times.
+
+    Parameters
+    ----------
+    model : torch.nn.Module
+        The model to time.
+    input_size : int
+        Side of the square grey input.
+    batch : int
+        Images per forward pass.
+    repeats : int
+        Timed passes.
+    features : int or None
+        Length of the feature vectors, for a model that takes them.
+
+    Returns
+    -------
+    float
+        Milliseconds per image.
+    """
     torch = _torch()
     x = [torch.rand(batch, 1, input_size, input_size)]
     if features:

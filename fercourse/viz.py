@@ -21,7 +21,25 @@ def _axes(ax, figsize):
 
 
 def show_image(image, ax=None, title: str | None = None, figsize=(5, 5)):
-    """Show an image without axes ticks; grey images are drawn in grey."""
+    """Show an image without axes ticks; grey images are drawn in grey.
+
+    Parameters
+    ----------
+    image : array_like or str
+        A grey ``(H, W)`` image (``uint8`` or floats in [0, 1]), or a colour image or
+        image file that :func:`fercourse.face.as_rgb` reads.
+    ax : matplotlib.axes.Axes or None
+        Where to draw (default: a new figure).
+    title : str or None
+        Title above the image.
+    figsize : tuple of float
+        Size of the new figure, in inches.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The axes drawn on.
+    """
     from fercourse.face import as_rgb
 
     array = np.asarray(image)
@@ -42,6 +60,28 @@ def show_mesh(image, faces, ax=None, box: bool = True, zoom: bool = False, figsi
     """Draw the tessellation of each face mesh (one or a list of :class:`FaceMesh`) over ``image``.
 
     ``zoom=True`` limits the view to the faces, so the mesh is readable on a large photo.
+
+    Parameters
+    ----------
+    image : array_like or str
+        The picture, as :func:`show_image` takes it.
+    faces : FaceMesh or list of FaceMesh
+        The meshes to draw.
+    ax : matplotlib.axes.Axes or None
+        Where to draw (default: a new figure).
+    box : bool
+        Also draw each face's box.
+    zoom : bool
+        Limit the view to the faces plus a margin.
+    figsize : tuple of float
+        Size of the new figure, in inches.
+    title : str or None
+        Title above the image.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The axes drawn on.
     """
     from fercourse.face import FaceMesh
 
@@ -65,7 +105,31 @@ def show_mesh(image, faces, ax=None, box: bool = True, zoom: bool = False, figsi
 
 
 def plot_probabilities(probabilities, labels, ax=None, title: str | None = None, figsize=(6, 3)):
-    """Horizontal bar chart of one probability vector, the top class highlighted."""
+    """Horizontal bar chart of one probability vector, the top class highlighted.
+
+    Parameters
+    ----------
+    probabilities : array_like
+        One probability per class (flattened).
+    labels : sequence of str
+        The class names, in the same order.
+    ax : matplotlib.axes.Axes or None
+        Where to draw (default: a new figure).
+    title : str or None
+        Title above the chart.
+    figsize : tuple of float
+        Size of the new figure, in inches.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The axes drawn on.
+
+    Raises
+    ------
+    InvalidInputError
+        If the number of probabilities and labels differ.
+    """
     probs = np.asarray(probabilities, dtype=float).reshape(-1)
     if len(probs) != len(labels):
         raise InvalidInputError(f"{len(probs)} probabilities but {len(labels)} labels; they must match.")
@@ -87,7 +151,28 @@ def plot_probabilities(probabilities, labels, ax=None, title: str | None = None,
 
 
 def sample_grid(images, labels, classes=None, per_class: int = 8, title: str | None = None, size: float = 1.1):
-    """One row per class with the first ``per_class`` images of that class; returns the figure."""
+    """One row per class with the first ``per_class`` images of that class; returns the figure.
+
+    Parameters
+    ----------
+    images : sequence of numpy.ndarray
+        The images, ``uint8`` grey or RGB.
+    labels : array_like
+        One label per image.
+    classes : sequence or None
+        The rows, in order (default: the labels in order of first appearance).
+    per_class : int
+        Images per row; a class with fewer leaves cells empty.
+    title : str or None
+        Title above the grid.
+    size : float
+        Side of one cell, in inches.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The new figure.
+    """
     labels = np.asarray(labels)
     classes = list(classes) if classes is not None else list(dict.fromkeys(labels.tolist()))
     fig, axes = plt.subplots(len(classes), per_class, figsize=(per_class * size, len(classes) * size),
@@ -111,7 +196,24 @@ def sample_grid(images, labels, classes=None, per_class: int = 8, title: str | N
 
 
 def class_counts(counts, ax=None, title: str | None = None, figsize=(6, 3)):
-    """Bar chart of samples per class (a dict or pandas Series), with the counts written on the bars."""
+    """Bar chart of samples per class (a dict or pandas Series), with the counts written on the bars.
+
+    Parameters
+    ----------
+    counts : dict or pandas.Series
+        Class name -> number of samples.
+    ax : matplotlib.axes.Axes or None
+        Where to draw (default: a new figure).
+    title : str or None
+        Title above the chart.
+    figsize : tuple of float
+        Size of the new figure, in inches.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The axes drawn on.
+    """
     import pandas as pd
 
     counts = pd.Series(counts)
@@ -129,6 +231,24 @@ def filmstrip(frames, indices=None, marks: dict | None = None, fps: float | None
     """Frames of a clip side by side; ``marks`` (name -> frame index) label chosen frames.
 
     ``indices`` picks the frames to show (default: 10 evenly spaced plus the marked ones).
+
+    Parameters
+    ----------
+    frames : array_like
+        ``(T, H, W)`` or ``(T, H, W, 3)`` ``uint8`` frames.
+    indices : sequence of int or None
+        The frames to show, in order.
+    marks : dict or None
+        Name -> frame index; marked frames get the name in a red title.
+    fps : float or None
+        Frame rate: titles give the time in seconds instead of the frame number.
+    size : float
+        Width of one frame, in inches.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The new figure.
     """
     frames = np.asarray(frames)
     marks = marks or {}
@@ -153,7 +273,28 @@ def filmstrip(frames, indices=None, marks: dict | None = None, fps: float | None
 
 def timeline(tracks: dict, fps: float, intervals: dict | None = None, ax=None, title: str | None = None,
              figsize=(8, 2.8)):
-    """Curves over time (name -> per-frame values) with shaded intervals (name -> (start, end) frames)."""
+    """Curves over time (name -> per-frame values) with shaded intervals (name -> (start, end) frames).
+
+    Parameters
+    ----------
+    tracks : dict
+        Name -> one value per frame; each becomes a line.
+    fps : float
+        Frame rate, to turn frame numbers into seconds.
+    intervals : dict or None
+        Name -> ``(start, end)`` frame numbers, shaded and named in the legend.
+    ax : matplotlib.axes.Axes or None
+        Where to draw (default: a new figure).
+    title : str or None
+        Title above the plot.
+    figsize : tuple of float
+        Size of the new figure, in inches.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The axes drawn on.
+    """
     ax = _axes(ax, figsize)
     for name, values in tracks.items():
         values = np.asarray(values, dtype=float)
@@ -178,6 +319,31 @@ def expression_grid(expressions=None, intensities=GRID_INTENSITIES, who=None, lo
     Each expression is labelled with its name and its AUs in FACS notation (``R12`` = the
     person's right side, which is the image's left), each intensity with its value.
     ``transpose=True`` swaps the two: one column per expression.  Returns the figure.
+
+    Parameters
+    ----------
+    expressions : optional
+        The expressions, as :func:`fercourse.synth.expression_patterns` takes them
+        (default: all prototypes).
+    intensities : array_like
+        The intensities, one column (or row) each.
+    who, look : optional
+        The synthetic person and look, passed to :func:`fercourse.synth.expression_faces`.
+    size : int
+        Side of each rendered face, in pixels.
+    seed : int
+        Seed of the face generator.
+    cell : float
+        Side of one cell, in inches.
+    transpose : bool
+        One column per expression instead of one row.
+    title : str or None
+        Title above the grid (default: ``"intensity of the prototype"``).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The new figure.
     """
     patterns = expression_patterns(expressions)
     labels, images, _ = expression_faces(patterns, intensities, who=who, look=look, size=size, seed=seed)
@@ -245,6 +411,37 @@ def show_regions(image, landmarks, ax=None, regions=None, zoom: bool = True, leg
     ``landmarks``: a FaceMesh or ``(478, 2|3)`` points.  Points in no region are
     drawn small and grey; ``regions`` picks the regions to colour (default all).
     Left and right are the subject's, as in the region names.
+
+    Parameters
+    ----------
+    image : array_like or str
+        The picture, as :func:`show_image` takes it.
+    landmarks : FaceMesh or array_like
+        The points.
+    ax : matplotlib.axes.Axes or None
+        Where to draw (default: a new figure).
+    regions : sequence of str or None
+        Keys of ``fercourse.mesh.REGIONS`` to colour.
+    zoom : bool
+        Limit the view to the points plus a margin.
+    legend : bool
+        Name the regions in a legend beside the image.
+    size : float
+        Marker size of the coloured points.
+    title : str or None
+        Title above the image.
+    figsize : tuple of float
+        Size of the new figure, in inches.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The axes drawn on.
+
+    Raises
+    ------
+    InvalidInputError
+        If a region name is unknown or the points do not have shape ``(N, 2|3)``.
     """
     xy = _points_xy(landmarks)
     ax = show_image(image, ax=ax, title=title, figsize=figsize)
@@ -269,7 +466,39 @@ def show_regions(image, landmarks, ax=None, regions=None, zoom: bool = True, leg
 
 def show_landmarks(image, points, ax=None, numbers: bool = False, zoom: bool = True, color: str = "#ffea00",
                    size: float = 10.0, title: str | None = None, figsize=(5, 5)):
-    """Points over ``image`` (a FaceMesh or ``(N, 2|3)``), numbered from 0 with ``numbers=True``."""
+    """Points over ``image`` (a FaceMesh or ``(N, 2|3)``), numbered from 0 with ``numbers=True``.
+
+    Parameters
+    ----------
+    image : array_like or str
+        The picture, as :func:`show_image` takes it.
+    points : FaceMesh or array_like
+        The points.
+    ax : matplotlib.axes.Axes or None
+        Where to draw (default: a new figure).
+    numbers : bool
+        Write each point's index beside it.
+    zoom : bool
+        Limit the view to the points plus a margin.
+    color : str
+        Colour of the dots.
+    size : float
+        Marker size.
+    title : str or None
+        Title above the image.
+    figsize : tuple of float
+        Size of the new figure, in inches.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The axes drawn on.
+
+    Raises
+    ------
+    InvalidInputError
+        If the points do not have shape ``(N, 2|3)``.
+    """
     xy = _points_xy(points)
     ax = show_image(image, ax=ax, title=title, figsize=figsize)
     ax.scatter(xy[:, 0], xy[:, 1], s=size, c=color, edgecolors="black", linewidths=0.3)
@@ -289,6 +518,30 @@ def show_detections(image, detections, truth=None, ax=None, title: str | None = 
     nothing); keypoints, when a detection has them, are dots.  ``truth`` (a
     list of ``(x, y, w, h)`` boxes) is drawn dashed in white.  ``zoom``: limit
     the view to the boxes plus that fraction of their extent on every side.
+
+    Parameters
+    ----------
+    image : array_like or str
+        The picture, as :func:`show_image` takes it.
+    detections : list or dict
+        Detections or ``(x, y, w, h)`` boxes, or label -> such a list.
+    truth : list or None
+        True boxes.
+    ax : matplotlib.axes.Axes or None
+        Where to draw (default: a new figure).
+    title : str or None
+        Title above the image.
+    figsize : tuple of float
+        Size of the new figure, in inches.
+    legend : bool
+        Name the labels in a legend beside the image.
+    zoom : float or None
+        Margin around the boxes, as a fraction of their extent (``None``: whole image).
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The axes drawn on.
     """
     from matplotlib.patches import Patch
 
@@ -326,6 +579,26 @@ def show_eye_line(image, eyes, ax=None, zoom: float | None = 3.0, title: str | N
 
     ``eyes``: anything :func:`fercourse.face.eye_centers` accepts.  ``zoom``: show
     a window ``zoom`` eye distances wide around the eyes (``None``: the whole image).
+
+    Parameters
+    ----------
+    image : array_like or str
+        The picture, as :func:`show_image` takes it.
+    eyes : object
+        The eye centres, or what they are measured from.
+    ax : matplotlib.axes.Axes or None
+        Where to draw (default: a new figure).
+    zoom : float or None
+        Width of the view in eye distances.
+    title : str or None
+        Title above the image.
+    figsize : tuple of float
+        Size of the new figure, in inches.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The axes drawn on.
     """
     from fercourse import face
 
@@ -356,6 +629,30 @@ def show_crop_geometry(image, eyes, x_factor: float = 2.1, y_factor: float = 3.2
     The eye distance ``d`` between the eye centres, the crop ``x_factor * d``
     wide and ``y_factor * d`` high, the eye line ``eye_level`` of the height
     from the top; the view is limited to the crop plus a margin.
+
+    Parameters
+    ----------
+    image : array_like or str
+        The picture, as :func:`show_image` takes it.
+    eyes : object
+        The eye centres, as :func:`fercourse.face.eye_centers` accepts them.
+    x_factor : float
+        Width of the crop in eye distances.
+    y_factor : float
+        Height of the crop in eye distances.
+    eye_level : float
+        Where the eye line lies, as a fraction of the height from the top.
+    ax : matplotlib.axes.Axes or None
+        Where to draw (default: a new figure).
+    title : str or None
+        Title above the image.
+    figsize : tuple of float
+        Size of the new figure, in inches.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The axes drawn on.
     """
     from fercourse import face
 
@@ -395,6 +692,24 @@ def plot_confusion(confusion, labels, ax=None, title: str | None = None, normali
 
     Build the matrix with :func:`fercourse.metrics.confusion_matrix` or take it from
     :func:`fercourse.models.evaluate` (its ``confusion``).
+
+    Parameters
+    ----------
+    confusion : array_like
+        ``(K, K)`` counts, rows the true class and columns the predicted one.
+    labels : sequence of str
+        The K class names.
+    ax : matplotlib.axes.Axes or None
+        Where to draw (default: a new figure).
+    title : str or None
+        Title above the matrix.
+    normalise : bool
+        Show row fractions (two decimals) instead of counts.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The axes drawn on.
     """
     m = np.asarray(confusion, dtype=np.float64)
     if normalise:

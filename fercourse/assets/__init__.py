@@ -21,12 +21,31 @@ from fercourse.errors import AssetError, InvalidInputError
 
 __all__ = ["Asset", "ASSETS", "ASSET_DIR", "path", "verify", "info", "sha256"]
 
+#: The folder inside the installed package that holds the model files.
 ASSET_DIR = Path(__file__).resolve().parent
 
 
 @dataclass(frozen=True)
 class Asset:
-    """One shipped model file and what is known about it."""
+    """One shipped model file and what is known about it.
+
+    Parameters
+    ----------
+    name : str
+        The name :func:`path` and :func:`info` take.
+    filename : str
+        The file's name in :data:`ASSET_DIR`.
+    size : int
+        The file's size in bytes.
+    sha256 : str
+        Its SHA-256 checksum, 64 lower-case hexadecimal digits.
+    licence : str
+        The licence it is distributed under.
+    origin : str
+        Who made it.
+    description : str
+        What the model does and what input it takes.
+    """
 
     name: str
     filename: str
@@ -37,6 +56,7 @@ class Asset:
     description: str
 
 
+#: The shipped model files by name.
 ASSETS: dict[str, Asset] = {
     a.name: a
     for a in (
@@ -108,7 +128,27 @@ def sha256(file: str | os.PathLike) -> str:
 
 
 def verify(name: str, directory: str | os.PathLike | None = None) -> Path:
-    """Check the asset's presence, size and SHA-256 now (no caching); return its path."""
+    """Check the asset's presence, size and SHA-256 now (no caching); return its path.
+
+    Parameters
+    ----------
+    name : str
+        A key of :data:`ASSETS`.
+    directory : str, os.PathLike or None
+        The folder to look in (default :data:`ASSET_DIR`).
+
+    Returns
+    -------
+    pathlib.Path
+        The checked file.
+
+    Raises
+    ------
+    InvalidInputError
+        If ``name`` is not a shipped asset.
+    AssetError
+        If the file is missing, has the wrong size or the wrong checksum.
+    """
     asset = _lookup(name)
     file = Path(directory or ASSET_DIR) / asset.filename
     if not file.is_file():
@@ -129,7 +169,30 @@ def verify(name: str, directory: str | os.PathLike | None = None) -> Path:
 
 
 def path(name: str, directory: str | os.PathLike | None = None) -> Path:
-    """Path of a shipped model file, verified once per process (again if the file changes)."""
+    """Path of a shipped model file, verified once per process (again if the file changes).
+
+    The file is checked by :func:`verify` the first time, and again whenever its size
+    or modification time differs from the last check.
+
+    Parameters
+    ----------
+    name : str
+        A key of :data:`ASSETS`.
+    directory : str, os.PathLike or None
+        The folder to look in (default :data:`ASSET_DIR`).
+
+    Returns
+    -------
+    pathlib.Path
+        The checked file.
+
+    Raises
+    ------
+    InvalidInputError
+        If ``name`` is not a shipped asset.
+    AssetError
+        If the file is missing, has the wrong size or the wrong checksum.
+    """
     asset = _lookup(name)
     file = Path(directory or ASSET_DIR) / asset.filename
     try:
@@ -144,5 +207,26 @@ def path(name: str, directory: str | os.PathLike | None = None) -> Path:
 
 
 def info(name: str) -> Asset:
-    """Licence, origin, size and checksum of a shipped asset."""
+    """Licence, origin, size and checksum of a shipped asset.
+
+    Parameters
+    ----------
+    name : str
+        A key of :data:`ASSETS`.
+
+    Returns
+    -------
+    Asset
+        The asset's record (the file is not checked).
+
+    Raises
+    ------
+    InvalidInputError
+        If ``name`` is not a shipped asset.
+
+    Examples
+    --------
+    >>> info("face_landmarker").licence
+    'Apache-2.0'
+    """
     return _lookup(name)

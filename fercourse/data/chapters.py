@@ -42,7 +42,18 @@ _CACHE_VERSION = "1"
 
 
 def describe(dataset: Dataset) -> str:
-    """One sentence on what ``dataset`` is: its own description, or its name and size."""
+    """One sentence on what ``dataset`` is: its own description, or its name and size.
+
+    Parameters
+    ----------
+    dataset : Dataset
+        The data to describe.
+
+    Returns
+    -------
+    str
+        ``dataset.description``, or ``"<name>: <N> samples of <S> subjects."`` when it is empty.
+    """
     return dataset.description or f"{dataset.name}: {len(dataset)} samples of {dataset.table['subject'].nunique()} subjects."
 
 
@@ -50,6 +61,18 @@ def split_summary(dataset: Dataset, sides=("train", "test")) -> str:
     """How many samples (and people) each side of the split holds, and how many people are on both.
 
     For data without subject ids (FER2013) it says that the people cannot be counted.
+
+    Parameters
+    ----------
+    dataset : Dataset
+        The data, with its ``split`` column filled in.
+    sides : sequence of str
+        The split names to count.
+
+    Returns
+    -------
+    str
+        One sentence.
     """
     from fercourse.dataset import UNKNOWN_SUBJECT
 
@@ -71,6 +94,17 @@ def stays_synthetic(section: str, why: str) -> None:
 
     Prints nothing with the embedded data (the whole chapter is synthetic then, and
     says so itself).
+
+    Parameters
+    ----------
+    section : str
+        The section's name, as the message shows it.
+    why : str
+        The reason.
+
+    Returns
+    -------
+    None
     """
     if config.use_real_data():
         print(f"[real data] {section} stays synthetic: {why}")
@@ -106,6 +140,27 @@ def expressions(n: int | None = 700, size: int = 48, seed: int = 0, **synthetic_
     the data directory with its own split; with the ``small`` budget a sample of ``n``
     faces stratified by split and label (``n=None``, or the ``full`` budget, keeps all),
     resized to ``size`` if that is not 48.  The synthetic options are then ignored.
+
+    Parameters
+    ----------
+    n : int or None
+        Number of faces.
+    size : int
+        Side of the square grey faces, in pixels.
+    seed : int
+        Seed of the generator or of the sample.
+    **synthetic_options
+        Further keyword arguments of :func:`fercourse.synth.faces`.
+
+    Returns
+    -------
+    Dataset
+        The faces, with a ``description`` that says what they are.
+
+    Raises
+    ------
+    InvalidInputError
+        If ``n`` is not a positive integer (real data, small budget).
     """
     from fercourse import face, synth
 
@@ -151,6 +206,32 @@ def micro_expressions(n: int | None = 36, size: int = 64, seed: int = 0, dataset
     there are several, each clip in its own frame size and colour; with the
     ``small`` budget a sample of ``n`` clips stratified by label.  ``size`` and the
     synthetic options are then ignored.
+
+    Parameters
+    ----------
+    n : int or None
+        Number of clips (``None``: 36 synthetic clips, or every real clip).
+    size : int
+        Frame side of the synthetic clips, in pixels.
+    seed : int
+        Seed of the generator or of the sample.
+    datasets : sequence of str or None
+        Names from :data:`MICRO_DATASETS` to use with real data.
+    **synthetic_options
+        Further keyword arguments of :func:`fercourse.synth.clips`.
+
+    Returns
+    -------
+    Dataset
+        A video dataset; several real datasets are combined into one, each subject
+        prefixed with its dataset's name.
+
+    Raises
+    ------
+    InvalidInputError
+        If a name in ``datasets`` is unknown.
+    DatasetError
+        If real data is on and none of the datasets is in the data directory.
     """
     from fercourse import synth
 
@@ -229,6 +310,20 @@ def measure_landmarks(dataset: Dataset, size: int = LANDMARKER_SIZE, progress: b
     Returns ``landmarks`` ``(N, 478, 3)`` in the original image's pixels (NaN where no
     face was found), ``blendshapes`` ``(N, 52)`` and ``found`` ``(N,)``.  Images whose
     shorter side is below ``size`` pixels are scaled up to it first.
+
+    Parameters
+    ----------
+    dataset : Dataset
+        An image dataset.
+    size : int
+        Shorter side the images are scaled up to, in pixels.
+    progress : bool
+        Show a progress bar.
+
+    Returns
+    -------
+    dict
+        The arrays ``landmarks`` (float32), ``blendshapes`` (float32) and ``found`` (bool).
     """
     from tqdm.auto import tqdm
 
@@ -290,6 +385,30 @@ def with_landmarks(dataset: Dataset, size: int = LANDMARKER_SIZE, progress: bool
     dataset's description (:func:`describe`).
     The measurements are cached under ``data_dir()/.cache/landmarks``, keyed by the
     data's content, so later runs read them back at once.
+
+    Parameters
+    ----------
+    dataset : Dataset
+        An image or video dataset.
+    size : int
+        Shorter side the images are scaled up to before measuring, in pixels.
+    progress : bool
+        Show a progress bar while measuring.
+
+    Returns
+    -------
+    Dataset
+        The dataset with the landmarks, without the samples left out; for video,
+        ``extras["landmarks"]`` holds one ``(T, 478, 3)`` array per clip.
+
+    Raises
+    ------
+    InvalidInputError
+        If ``dataset`` is not a Dataset, is empty, or ``size`` is not a positive integer.
+    NoFaceError
+        If no face was found in any sample.
+    DatasetError
+        If a cached video measurement does not match the clips.
     """
     if not isinstance(dataset, Dataset):
         raise InvalidInputError(f"with_landmarks needs a fercourse.data.Dataset, got {type(dataset).__name__}.")
