@@ -315,6 +315,23 @@ def pick(*, small: T, full: T) -> T:
     return full if _state["budget"] == "full" else small
 
 
+def _checked_seed(seed, where: str) -> int:
+    """``seed`` as an int, or the error every seeding function gives for a bad one."""
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or not 0 <= int(seed) < 2**32:
+        raise InvalidInputError(f"{where}: seed must be an integer in [0, 2**32), got {seed!r}.")
+    return int(seed)
+
+
+def _optional_torch():
+    """PyTorch set up for deterministic numerics on first import, or ``None`` where it is not installed."""
+    from fercourse._env import torch as load_torch
+
+    try:
+        return load_torch()
+    except ImportError:  # torch is optional for the parts that do not use it
+        return None
+
+
 def seed_everything(seed: int = DEFAULT_SEED) -> np.random.Generator:
     """Seed Python, NumPy, PyTorch and (if already imported) TensorFlow; return a NumPy generator.
 
@@ -336,18 +353,11 @@ def seed_everything(seed: int = DEFAULT_SEED) -> np.random.Generator:
     InvalidInputError
         If ``seed`` is not an integer in that range.
     """
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or not 0 <= int(seed) < 2**32:
-        raise InvalidInputError(f"seed_everything: seed must be an integer in [0, 2**32), got {seed!r}.")
-    seed = int(seed)
+    seed = _checked_seed(seed, "seed_everything")
     _state["seed"] = seed
     random.seed(seed)
     np.random.seed(seed)
-    try:
-        from fercourse._env import torch as load_torch
-
-        torch = load_torch()  # set up for deterministic numerics on first import
-    except ImportError:  # torch is optional for the parts that do not use it
-        torch = None
+    torch = _optional_torch()
     if torch is not None:
         torch.manual_seed(seed)
     from fercourse._env import use_seed
@@ -401,16 +411,9 @@ def scoped_global_seed(seed: int):
     """
     import sys
 
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or not 0 <= int(seed) < 2**32:
-        raise InvalidInputError(f"scoped_global_seed: seed must be an integer in [0, 2**32), got {seed!r}.")
-    seed = int(seed)
+    seed = _checked_seed(seed, "scoped_global_seed")
     python_state, numpy_state = random.getstate(), np.random.get_state()
-    try:
-        from fercourse._env import torch as load_torch
-
-        torch = load_torch()
-    except ImportError:  # torch is optional for the parts that do not use it
-        torch = None
+    torch = _optional_torch()
     torch_state = cuda_state = None
     if torch is not None:
         torch_state = torch.get_rng_state()
