@@ -12,6 +12,14 @@ sample), except :func:`accuracy`, which compares labels of any kind.
 * :func:`megc_scores`: UF1, UAR and accuracy with the per-class counts, as the
   micro-expression challenges (MEGC) report them.
 
+For multi-label problems (action units: several can be present at once) and for
+intensities, each label is scored on its own:
+
+* :func:`label_f1`: the F1 of every label (column) of 0/1 arrays, unknown entries left out;
+* :func:`icc`: the intraclass correlation ICC(3,1) between true and predicted intensities;
+* :func:`pcc`: Pearson's correlation coefficient;
+* :func:`mae`: the mean absolute error.
+
 UF1 and UAR weigh every class equally, so a model cannot score well by always
 answering the largest class.  Both average over the classes that occur in the true
 labels: a class with no sample says nothing about how well it is recognised, so it
@@ -26,7 +34,8 @@ import numpy as np
 
 from fercourse.errors import InvalidInputError
 
-__all__ = ["accuracy", "confusion_matrix", "uf1", "uar", "per_class_report", "megc_scores", "scores"]
+__all__ = ["accuracy", "confusion_matrix", "uf1", "uar", "per_class_report", "megc_scores", "scores",
+           "label_f1", "icc", "pcc", "mae"]
 
 
 def _indices(values, what: str, caller: str) -> np.ndarray:
@@ -239,3 +248,152 @@ def scores(y_true, y_pred, labels) -> dict:
         "confusion": confusion_matrix(y_true, y_pred, k),
         "per_class": per_class_report(y_true, y_pred, labels),
     }
+
+
+# ------------------------------------------------------------ multi-label and intensity
+
+
+def _paired_values(y_true, y_pred, caller: str) -> tuple[np.ndarray, np.ndarray]:
+    """Two float arrays of one shape; pairs where either is NaN (not coded) are dropped later."""
+    try:
+        a, b = np.asarray(y_true, dtype=np.float64), np.asarray(y_pred, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise InvalidInputError(f"{caller}: the values must be numbers.") from None
+    if a.shape != b.shape:
+        raise InvalidInputError(f"{caller}: y_true has shape {a.shape} but y_pred has {b.shape}; give one prediction per value.")
+    return a, b
+
+
+def _known(a: np.ndarray, b: np.ndarray, caller: str) -> tuple[np.ndarray, np.ndarray]:
+    a, b = _paired_values(a, b, caller)
+    if a.ndim != 1:
+        raise InvalidInputError(f"{caller}: give one column of values (1-D), got shape {a.shape}.")
+    keep = np.isfinite(a) & np.isfinite(b)
+    return a[keep], b[keep]
+
+
+def label_f1(y_true, y_pred) -> np.ndarray:
+    """The F1 score of every label of a multi-label problem: ``2 TP / (2 TP + FP + FN)`` per column.
+
+    Entries that are NaN in ``y_true`` (a frame the dataset did not code for that
+    label) are left out of that label's count.  A label with no positive sample in
+    ``y_true`` gets NaN: with nothing to find, its F1 says nothing (the mean over
+    labels, ``np.nanmean``, then skips it).
+
+    Parameters
+    ----------
+    y_true : array_like
+        ``(N, K)`` (or ``(N,)`` for one label) of 0/1, NaN for unknown.
+    y_pred : array_like
+        The same shape, 0/1 (anything above 0.5 counts as present).
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(K,)`` F1 scores in [0, 1] or NaN.
+
+    Examples
+    --------
+    >>> label_f1([[1, 0], [1, 1], [0, 0]], [[1, 1], [0, 1], [0, 0]])
+    array([0.66666667, 0.66666667])
+    """
+    a, b = _paired_values(y_true, y_pred, "label_f1")
+    if a.ndim == 1:
+        a, b = a[:, None], b[:, None]
+    if a.ndim != 2:
+        raise InvalidInputError(f"label_f1: give (N, K) arrays of 0/1 labels, got shape {a.shape}.")
+    if np.isnan(b).any():
+        raise InvalidInputError("label_f1: y_pred contains NaN; every prediction must be 0 or 1.")
+    known = np.isfinite(a)
+    truth, guess = (np.nan_to_num(a) > 0.5) & known, (b > 0.5) & known
+    tp = (truth & guess).sum(0)
+    fp = (~truth & guess & known).sum(0)
+    fn = (truth & ~guess).sum(0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        f1 = 2 * tp / (2 * tp + fp + fn)
+    return np.where(truth.sum(0) > 0, f1, np.nan)
+
+
+def icc(y_true, y_pred) -> float:
+    """ICC(3,1), the two-way mixed, consistency, single-rater intraclass correlation.
+
+    The true and predicted intensities are treated as two raters of the same ``n``
+    targets: ``(MS_targets - MS_error) / (MS_targets + MS_error)`` from a two-way
+    analysis of variance (Shrout and Fleiss, 1979).  1 means the prediction moves
+    exactly with the truth (a constant offset does not count against it); 0 or below,
+    that it does not follow it at all.  NaN pairs are left out; NaN if fewer than two
+    targets remain or nothing varies.
+
+    Parameters
+    ----------
+    y_true, y_pred : array_like
+        ``(n,)`` intensities.
+
+    Returns
+    -------
+    float
+
+    Examples
+    --------
+    >>> round(icc([1, 2, 3], [1, 3, 2]), 3)
+    0.5
+    """
+    a, b = _known(y_true, y_pred, "icc")
+    n = len(a)
+    if n < 2:
+        return float("nan")
+    y = np.stack([a, b], axis=1)
+    grand = y.mean()
+    ss_rows = 2 * ((y.mean(axis=1) - grand) ** 2).sum()
+    ss_cols = n * ((y.mean(axis=0) - grand) ** 2).sum()
+    ss_error = ((y - grand) ** 2).sum() - ss_rows - ss_cols
+    ms_rows, ms_error = ss_rows / (n - 1), ss_error / (n - 1)
+    if ms_rows + ms_error <= 0:
+        return float("nan")
+    return float((ms_rows - ms_error) / (ms_rows + ms_error))
+
+
+def pcc(y_true, y_pred) -> float:
+    """Pearson's correlation coefficient of true and predicted values (NaN pairs left out).
+
+    NaN when either side does not vary (a correlation is then undefined).
+
+    Parameters
+    ----------
+    y_true, y_pred : array_like
+        ``(n,)`` values.
+
+    Returns
+    -------
+    float
+
+    Examples
+    --------
+    >>> round(pcc([1, 2, 3], [1, 3, 2]), 3)
+    0.5
+    """
+    a, b = _known(y_true, y_pred, "pcc")
+    if len(a) < 2 or a.std() == 0 or b.std() == 0:
+        return float("nan")
+    return float(np.corrcoef(a, b)[0, 1])
+
+
+def mae(y_true, y_pred) -> float:
+    """The mean absolute error of predicted values (NaN pairs left out; NaN if none remain).
+
+    Parameters
+    ----------
+    y_true, y_pred : array_like
+        ``(n,)`` values.
+
+    Returns
+    -------
+    float
+
+    Examples
+    --------
+    >>> round(mae([1, 2, 3], [1, 3, 2]), 3)
+    0.667
+    """
+    a, b = _known(y_true, y_pred, "mae")
+    return float(np.abs(a - b).mean()) if len(a) else float("nan")

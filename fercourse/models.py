@@ -227,7 +227,7 @@ def _index_of(values, classes, what: str, names=None) -> np.ndarray:
 
 def _inputs_and_labels(model, data, split):
     """``(inputs, labels, label names or None)`` from a Dataset (optionally one split) or an (inputs, labels) pair."""
-    from fercourse.data import Dataset
+    from fercourse.dataset import Dataset
 
     if isinstance(data, Dataset):
         part = data.split(split) if split else data
@@ -256,7 +256,7 @@ def _fitted(model, fit):
             f"evaluate: fit= trains a fresh copy of a scikit-learn model; train a {type(model).__name__} first "
             "(train.fit, graph.train_model) and evaluate it without fit=."
         ) from None
-    from fercourse.data import Dataset
+    from fercourse.dataset import Dataset
 
     if isinstance(fit, Dataset):
         part = fit.split("train")

@@ -120,7 +120,7 @@ def arrays(data, split: str | None = None, features=None):
     InvalidInputError
         If ``data`` is neither, or the dataset holds colour images.
     """
-    from fercourse.data import Dataset
+    from fercourse.dataset import Dataset
 
     if isinstance(data, Dataset):
         part = data.split(split) if split else data
@@ -156,6 +156,13 @@ def _inputs(x, model=None):
 def _labels(y, n: int, n_classes: int):
     torch = _torch()
     y = np.asarray(y)
+    if y.ndim == 2:  # multi-label: one 0/1 column per label
+        if y.shape != (n, n_classes) or not np.all(np.isin(y, (0, 1))):
+            raise InvalidInputError(
+                f"multi-label targets must be an (N, {n_classes}) array of 0 and 1 with one row per image ({n}), "
+                f"got shape {y.shape}; leave out (or fill) rows with unknown labels."
+            )
+        return torch.as_tensor(y.astype(np.float32))
     if y.ndim != 1 or len(y) != n:
         raise InvalidInputError(f"labels must be a 1-D array with one class index per image ({n}), got shape {y.shape}.")
     if not np.issubdtype(y.dtype, np.integer) or (len(y) and (y.min() < 0 or y.max() >= n_classes)):
@@ -370,6 +377,11 @@ def fit(model, train, val, epochs: int = 10, batch_size: int = 64, lr: float = 2
     written to ``checkpoint`` (default: a temporary file) and loaded back at the end.
     ``perturb(model, images, labels) -> images``, when given, replaces every training
     batch after augmentation (adversarial training: :func:`fercourse.adversarial.pgd_perturbation`).
+    Labels given as an ``(N, K)`` array of 0 and 1 make it a multi-label problem (action
+    units): one sigmoid output per label and binary cross-entropy, ``balance=True``
+    weighting each label's positives by its ratio of negatives to positives, "accuracy"
+    the share of labels right; the model is marked ``model.multilabel = True`` so that
+    :func:`predict_proba` answers per-label probabilities.
 
     Returns the history: lists ``loss``, ``accuracy``, ``val_loss``, ``val_accuracy``,
     ``lr`` per epoch, plus ``best_epoch``, ``seconds`` and ``checkpoint``.
@@ -379,7 +391,8 @@ def fit(model, train, val, epochs: int = 10, batch_size: int = 64, lr: float = 2
     model : torch.nn.Module
         The model to train, in place; it ends on the GPU if there is one.
     train, val : tuple
-        ``(inputs, labels)`` pairs; labels are integer class indices.
+        ``(inputs, labels)`` pairs; labels are integer class indices, or ``(N, K)`` 0/1
+        arrays for a multi-label problem.
     epochs : int
         Most epochs to run.
     batch_size : int
@@ -425,6 +438,9 @@ def fit(model, train, val, epochs: int = 10, batch_size: int = 64, lr: float = 2
         raise InvalidInputError(f"fit: epochs must be a positive integer, got {epochs!r}.")
     n_classes = model.n_classes if hasattr(model, "n_classes") else None
     x_train, x_val = _inputs(train[0], model), _inputs(val[0], model)
+    multilabel = np.ndim(train[1]) == 2
+    if multilabel:  # one column per output of the model
+        n_classes = n_classes or np.shape(train[1])[1]
     n_classes = n_classes or int(max(np.max(train[1]), np.max(val[1])) + 1)
     y_train = _labels(train[1], len(x_train[0]), n_classes)
     y_val = _labels(val[1], len(x_val[0]), n_classes)
@@ -433,8 +449,25 @@ def fit(model, train, val, epochs: int = 10, batch_size: int = 64, lr: float = 2
         raise InvalidInputError(f"fit: {type(model).__name__} takes {'(images, features)' if len(x_train) == 1 else 'images only'}.")
     run_on = device()
     model.to(run_on)
-    weight = torch.as_tensor(class_weights(y_train.numpy(), n_classes)).to(run_on) if balance else None
-    loss_fn = torch.nn.CrossEntropyLoss(weight=weight)
+    if multilabel:  # one sigmoid per label; balance weighs each label's positives by its negatives
+        model.multilabel = True
+        positives = y_train.sum(0).clamp(min=1)
+        weight = ((len(y_train) - positives) / positives).to(run_on) if balance else None
+
+        def loss_fn(logits, target):
+            return torch.nn.functional.binary_cross_entropy_with_logits(logits, target, pos_weight=weight)
+
+        def hits(logits, target):  # right labels, counted per sample
+            return float(((logits > 0).float() == target).float().mean(1).sum())
+    else:
+        weight = torch.as_tensor(class_weights(y_train.numpy(), n_classes)).to(run_on) if balance else None
+        cross_entropy = torch.nn.CrossEntropyLoss(weight=weight)
+
+        def loss_fn(logits, target):
+            return cross_entropy(logits, target)
+
+        def hits(logits, target):
+            return float((logits.argmax(1) == target).sum())
     optimiser = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=weight_decay)
     scheduler = torch.optim.lr_scheduler.ReduceLROnPlateau(optimiser, factor=lr_factor, patience=lr_patience)
     generator = torch.Generator().manual_seed(int(seed))
@@ -469,10 +502,11 @@ def fit(model, train, val, epochs: int = 10, batch_size: int = 64, lr: float = 2
                 loss.backward()
                 optimiser.step()
                 total += float(loss.detach()) * len(index)
-                correct += int((logits.argmax(1) == target).sum())
+                correct += hits(logits.detach(), target)
             val_logits = _logits(model, x_val, batch_size * 4)
-            val_loss = float(torch.nn.functional.cross_entropy(val_logits, y_val.to(val_logits.device), weight=weight))
-            val_accuracy = float((val_logits.argmax(1).cpu() == y_val).float().mean())
+            with torch.no_grad():
+                val_loss = float(loss_fn(val_logits, y_val.to(val_logits.device)))
+                val_accuracy = hits(val_logits.cpu(), y_val) / len(y_val)
             history["loss"].append(total / n)
             history["accuracy"].append(correct / n)
             history["val_loss"].append(val_loss)
@@ -521,6 +555,9 @@ def _logits(model, inputs, batch_size: int = 256):
 def predict_proba(model, inputs, batch_size: int = 256) -> np.ndarray:
     """Softmax probabilities ``(N, n_classes)`` for images (or ``(images, features)``).
 
+    A model trained on multi-label targets (``model.multilabel``) gets a sigmoid per
+    label instead: ``(N, K)`` independent probabilities.
+
     The model runs in evaluation mode without gradients, on the device of its
     weights, and is put back in its training mode afterwards.
 
@@ -539,7 +576,10 @@ def predict_proba(model, inputs, batch_size: int = 256) -> np.ndarray:
         ``(N, n_classes)`` float32.
     """
     torch = _torch()
-    return torch.softmax(_logits(model, _inputs(inputs, model), batch_size), dim=1).cpu().numpy()
+    logits = _logits(model, _inputs(inputs, model), batch_size)
+    if getattr(model, "multilabel", False):  # trained on multi-label targets: one probability per label
+        return torch.sigmoid(logits).cpu().numpy()
+    return torch.softmax(logits, dim=1).cpu().numpy()
 
 
 def calibration(probabilities, y_true, bins: int = 10) -> dict:

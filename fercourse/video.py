@@ -7,6 +7,8 @@
 * :func:`read`: all frames at once as one array, checked against the frame count
   the file's header announces (a truncated file raises instead of giving fewer
   frames);
+* :func:`frame_at`: one frame, found by seeking (a frame of a long video without
+  decoding the ones before it into memory);
 * :func:`write`: a clip as a Motion-JPEG AVI file, which every OpenCV build can write
   and read.
 
@@ -28,7 +30,7 @@ from fercourse.checks import count as _count
 from fercourse.checks import existing_file, image_uint8, positive
 from fercourse.errors import DatasetError, InvalidInputError
 
-__all__ = ["DEFAULT_FPS", "VideoInfo", "probe", "frames", "read", "write"]
+__all__ = ["DEFAULT_FPS", "VideoInfo", "probe", "frames", "read", "frame_at", "write"]
 
 #: The frame rate assumed for a file whose header does not record one.
 DEFAULT_FPS = 30.0
@@ -173,6 +175,51 @@ def read(path, expected: int | None = None) -> np.ndarray:
             "could be decoded. Copy or download it again."
         )
     return np.stack(clip)
+
+
+def frame_at(path, index: int) -> np.ndarray:
+    """One frame of a video file, found by seeking, as an RGB ``uint8`` array ``(H, W, 3)``.
+
+    The file is opened, positioned at the frame and closed again, so a long video
+    (a dataset's 4,845-frame recordings) never sits in memory.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The video file.
+    index : int
+        The frame's position, counting from 0.
+
+    Returns
+    -------
+    numpy.ndarray
+        The frame ``(H, W, 3)`` ``uint8`` RGB.
+
+    Raises
+    ------
+    DatasetError
+        If the file cannot be opened or the frame cannot be decoded (it lies beyond the
+        end, or the file is truncated).
+    """
+    import cv2
+
+    file = _video_file(path)
+    index = _count(index, "index", 0)
+    capture = _open(file)
+    try:
+        total = int(capture.get(cv2.CAP_PROP_FRAME_COUNT))
+        if index:
+            capture.set(cv2.CAP_PROP_POS_FRAMES, index)
+        frame = _next_frame(capture)
+    finally:
+        capture.release()
+    if frame is None:
+        announced = f"its header announces {total} frames" if total > 0 else "it does not say how many frames it has"
+        raise DatasetError(
+            f"Video {file}: frame {index} (counting from 0) cannot be decoded; {announced}. The file is truncated "
+            "or damaged, or the frame lies beyond its end: copy or download it again."
+        )
+    return frame
 
 
 def write(frames, path, fps: float = DEFAULT_FPS) -> Path:

@@ -15,6 +15,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from fercourse import video
+
 FER_PIXELS = 48 * 48
 
 
@@ -218,6 +220,87 @@ def make_video_folders(root: Path) -> Path:
     write_video(root / "happy" / "S01_take1.avi")
     write_video(root / "happy" / "S02-take1.mp4", fourcc="mp4v")
     write_video(root / "sad" / "S01_take2.avi", frames=4)
+    return root
+
+
+# ---------------------------------------------------------- DISFA and BP4D
+
+DISFA_TEST_AUS = (1, 2, 4, 5, 6, 9, 12, 15, 17, 20, 25, 26)
+#: Intensities by AU of the fixture's 6 frames (the other AUs stay 0): frames 3-5 have AU12 at 2 or more.
+DISFA_LEVELS = {12: [0, 1, 2, 3, 2, 0], 6: [0, 0, 1, 2, 1, 0], 25: [0, 0, 0, 1, 0, 0]}
+DISFA_SUBJECTS = ("SN001", "SN002", "SN003", "SN005")
+
+
+def disfa_value(camera: str, frame: int) -> int:
+    """The flat grey value of a DISFA fixture frame (frames count from 1): the left camera 20, 40, ...;
+    the right camera 30, 50, ... (modulo 250)."""
+    return (20 * frame + (10 if camera == "right" else 0)) % 250
+
+
+def write_disfa_labels(folder: Path, subject: str, levels: dict[int, list[int]], frames: int) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    for au in DISFA_TEST_AUS:
+        values = (list(levels.get(au, [])) + [0] * frames)[:frames]
+        (folder / f"{subject}_au{au}.txt").write_text("".join(f"{i + 1},{v}\n" for i, v in enumerate(values)))
+
+
+def make_disfa(root: Path, subjects=DISFA_SUBJECTS, frames: int = 6, right: bool = True) -> Path:
+    """DISFA in miniature: label files for every AU of each subject (DISFA_LEVELS) and one 16x16 video a
+    subject and camera whose frames are flat grey (disfa_value)."""
+    for subject in subjects:
+        write_disfa_labels(root / "ActionUnit_Labels" / subject, subject, DISFA_LEVELS, frames)
+        for camera in ("left", "right") if right else ("left",):
+            title = camera.capitalize()
+            clip = [np.full((16, 16, 3), disfa_value(camera, f), np.uint8) for f in range(1, frames + 1)]
+            folder = root / f"Videos_{title}Camera"
+            folder.mkdir(parents=True, exist_ok=True)
+            video.write(clip, folder / f"{title}Video{subject}_comp.avi", fps=20)
+    return root
+
+
+#: The occurrence tables' AU columns: AU11 is coded (always absent), AU28 is never coded (all 9).
+BP4D_HEADER_AUS = (1, 2, 4, 6, 7, 10, 11, 12, 14, 15, 17, 23, 24, 28)
+#: Per sequence: (frames coded, file-name padding, AU -> occurrence codes a frame; others 0, AU28 9).
+BP4D_SEQUENCES = {
+    ("F001", "T1"): ([10, 11, 12, 13], 4, {12: [0, 1, 1, 0], 6: [0, 0, 1, 0], 1: [9, 0, 0, 0]}),
+    ("F001", "T2"): ([3, 4], 0, {}),
+    ("F002", "T1"): ([5, 6, 7], 0, {4: [1, 0, 0]}),
+    ("M001", "T1"): ([100, 101, 102], 4, {24: [0, 1, 0]}),
+}
+#: F001_T1's AU06 and AU12 intensities (frame -> level; 9 = not coded).
+BP4D_INTENSITIES = {6: {10: 0, 11: 0, 12: 3, 13: 9}, 12: {10: 0, 11: 2, 12: 4, 13: 0}}
+
+
+def bp4d_value(frame: int) -> int:
+    """The flat grey value of the BP4D fixture's frame ``frame``."""
+    return (10 * frame) % 250 + 5
+
+
+def write_bp4d_table(path: Path, frames, codes: dict[int, list[int]], header_aus=BP4D_HEADER_AUS) -> Path:
+    lines = [",".join(["0"] + [str(au) for au in header_aus])]
+    for i, frame in enumerate(frames):
+        row = [str(codes.get(au, [9 if au == 28 else 0] * len(frames))[i]) for au in header_aus]
+        lines.append(",".join([str(frame)] + row))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def make_bp4d(root: Path, intensities: bool = True) -> Path:
+    """BP4D in miniature: the occurrence tables of BP4D_SEQUENCES, F001_T1's intensities of AU06 and AU12,
+    and an 8x8 colour JPEG a frame (names zero-padded to 4 digits or not), plus one uncoded frame in
+    F001/T1 (0001.jpg, which no table codes)."""
+    for (subject, task), (frames, padding, codes) in BP4D_SEQUENCES.items():
+        write_bp4d_table(root / "AUCoding" / "AU_OCC" / f"{subject}_{task}.csv", frames, codes)
+        for frame in frames:
+            write_image(root / "Sequences" / subject / task / f"{frame:0{padding}d}.jpg", bp4d_value(frame),
+                        size=(8, 8), color=True)
+    write_image(root / "Sequences" / "F001" / "T1" / "0001.jpg", 0, size=(8, 8), color=True)
+    if intensities:
+        for au, levels in BP4D_INTENSITIES.items():
+            path = root / "AUCoding" / "AU_INT" / f"AU{au:02d}" / f"F001_T1_AU{au:02d}.csv"
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text("".join(f"{frame},{level}\n" for frame, level in levels.items()))
     return root
 
 

@@ -1,6 +1,6 @@
 """Small stand-ins for the real dataset downloads, in the formats their owners distribute.
 
-The course reads FER2013, CASME II, SAMM, CK+ and JAFFE in their published layouts
+The course reads FER2013, CASME II, SAMM, CK+, JAFFE, DISFA and BP4D in their published layouts
 (:mod:`fercourse.data.loaders`) after ``python -m fercourse data import`` has checked
 them.  Those datasets are licensed and cannot ship with the tests, so this module writes
 stand-ins: the same files, names, headers, image sizes, colour modes, numbering and
@@ -61,6 +61,24 @@ importer's dataset name for each):
 ``jaffe``  folder ``jaffe/``
     ``KA.AN1.39.tiff``-style 256x256 grey TIFFs of ten subjects (JAFFE's initials) and
     seven expressions, with a ``README``.
+``disfa``  folder ``DISFA/`` (written only when asked for: ``only=["disfa"]``)
+    ``ActionUnit_Labels/SN001/SN001_au1.txt`` ... (lines ``frame,intensity``, frames from
+    1, intensities 0-5) for DISFA's 12 AUs, and ``Videos_LeftCamera/LeftVideoSN001_comp.avi``
+    and ``Videos_RightCamera/RightVideoSN001_comp.avi``: Motion-JPEG AVIs of 512x384
+    (half DISFA's 1024x768) at 20 fps, one a subject and camera (the right camera sees
+    the face mirrored, from the other side), four subjects of 48 frames (DISFA's have
+    4,845).  Each subject shows three AU events (1+2, 6+12, 25+26, 4, 9, ...) rising
+    to intensities 2 to 5 and falling back; every frame is rendered with exactly the
+    intensities its label lines give.
+``bp4d``  folder ``BP4D/`` (written only when asked for: ``only=["bp4d"]``)
+    ``AUCoding/AU_OCC/F001_T1.csv`` (a header ``0`` then AU numbers 1 to 27, a row a
+    coded frame: 0 absent, 1 present from intensity 1, 9 for the AUs BP4D does not
+    code, and for AU23 and AU24 in a few frames), ``AUCoding/AU_INT/AU06/F001_T1_AU06.csv``
+    ... (``frame,intensity``) for AUs 6, 10, 12, 14 and 17, and
+    ``Sequences/F001/T1/<frame>.jpg``: 520x696 colour JPEGs (half BP4D's 1040x1392,
+    portrait), named ``0012.jpg`` in some sequences and ``12.jpg`` in others, three
+    uncoded frames before the coded segment of 24.  Four subjects (two F, two M), two
+    tasks each, three AU events a sequence from BP4D's 12 AUs.
 
 Clips.  Each clip is rendered at 200 fps in name only: 30 to 40 frames (real clips have
 60 to 150 at 200 fps), neutral at the start and end, one expression event inside with
@@ -110,7 +128,7 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["DATASET_OF", "FILES", "write_standins", "main"]
+__all__ = ["DATASET_OF", "DEFAULT_STANDINS", "FILES", "write_standins", "main"]
 
 #: The importer's dataset name for each stand-in that :func:`write_standins` returns.
 DATASET_OF = {
@@ -121,7 +139,11 @@ DATASET_OF = {
     "samm": "samm",
     "ckplus": "ckplus",
     "jaffe": "jaffe",
+    "disfa": "disfa",
+    "bp4d": "bp4d",
 }
+#: What :func:`write_standins` writes unless told otherwise (the AU datasets only on request).
+DEFAULT_STANDINS = ("fer2013", "fer2013-kaggle", "fer2013-folders", "casme2", "samm", "ckplus", "jaffe")
 
 #: The file or folder name of each stand-in, as the download is called.
 FILES = {
@@ -132,6 +154,8 @@ FILES = {
     "samm": "SAMM",
     "ckplus": "CK+",
     "jaffe": "jaffe",
+    "disfa": "DISFA",
+    "bp4d": "BP4D",
 }
 
 #: FER2013's class sizes (all three usages), for the stand-in's imbalance.
@@ -636,6 +660,135 @@ def _write_jaffe(folder: Path, seed) -> Path:
     return root
 
 
+# ------------------------------------------------------------ DISFA and BP4D
+
+DISFA_CAMERA = _Camera(512, 384, 384, 256, 0.5, True, (0.28, 0.28, 0.3), 1.5)
+BP4D_CAMERA = _Camera(520, 696, 520, 256, 0.52, True, (0.2, 0.22, 0.26), 1.5)
+DISFA_AUS = (1, 2, 4, 5, 6, 9, 12, 15, 17, 20, 25, 26)
+DISFA_EVENTS = ((1, 2), (6, 12), (12, 25), (25, 26), (4,), (9,), (15, 17), (1, 2, 5), (20, 25), (1, 4, 15), (6, 12, 25))
+BP4D_PROTOCOL_AUS = (1, 2, 4, 6, 7, 10, 12, 14, 15, 17, 23, 24)
+BP4D_INTENSITY_AUS = (6, 10, 12, 14, 17)
+BP4D_EVENTS = ((6, 12), (6, 7, 12), (1, 2), (4, 7), (10, 12, 14), (14, 17), (15, 17), (23, 24), (4, 10), (1, 4, 15),
+               (12,), (17, 24))
+#: The AU columns of the stand-in's occurrence tables (those BP4D does not code hold 9).
+BP4D_HEADER_AUS = tuple(range(1, 28))
+
+
+def _au_levels(rng: np.random.Generator, n: int, events, aus, count: int = 3) -> dict[int, np.ndarray]:
+    """Integer intensity 0-5 per frame and AU: ``count`` events of one to three AUs, each rising linearly to a
+    peak of 2 to 5, holding it and falling back, one event in each ``n // count`` frames."""
+    levels = {au: np.zeros(n, int) for au in aus}
+    length, t = n // count, np.arange(n)
+    for k, choice in enumerate(rng.choice(len(events), size=count, replace=False)):
+        start = k * length + int(rng.integers(1, 3))
+        rise, hold, fall = (int(v) for v in rng.integers((2, 1, 2), (4, 4, 4)))
+        end = min(start + rise + hold + fall, (k + 1) * length - 1)
+        shape = np.minimum(np.clip((t - start) / rise, 0, 1), np.clip((end - t) / fall, 0, 1))
+        for au in events[choice]:
+            peak = int(rng.integers(2, 6))
+            levels[au] = np.maximum(levels[au], np.round(shape * peak).astype(int))
+    return levels
+
+
+def _au_frames(rng, camera: _Camera, person, look, levels: dict[int, np.ndarray], pose, noises, drift: float = 0.6):
+    """Yield per frame one picture a camera (``len(noises)`` of them; the second sees the face mirrored),
+    each rendered with exactly the AU intensities ``levels`` (0-5) give that frame."""
+    import cv2
+
+    from fercourse import synth
+
+    who, _ = person
+    n = len(next(iter(levels.values())))
+    room = camera.width - camera.patch
+    lefts = [int(rng.integers(room // 4, 3 * room // 4 + 1)) for _ in noises]
+    t = np.arange(n)
+    freq, phase = rng.uniform(0.01, 0.04, 2), rng.uniform(0, 2 * np.pi, 2)
+    dx, dy = drift * np.sin(2 * np.pi * freq[0] * t + phase[0]), drift * np.sin(2 * np.pi * freq[1] * t + phase[1])
+    cache = {}
+    for f in range(n):
+        key = tuple(int(values[f]) for values in levels.values())
+        if key not in cache:
+            aus = {au: level / 5 for au, level in zip(levels, key) if level}
+            square, _ = synth.render(synth.face_mesh(who, aus, pose), size=camera.render, look=look,
+                                     color=camera.color, rng=rng, supersample=1.0, aus=aus)
+            cache[key] = [_place(square if c == 0 else square[:, ::-1].copy(), camera, lefts[c])
+                          for c in range(len(noises))]
+        shift = np.float32([[1, 0, dx[f]], [0, 1, dy[f]]])
+        yield [noise.add(cv2.warpAffine(picture, shift, (camera.width, camera.height), flags=cv2.INTER_LINEAR,
+                                        borderMode=cv2.BORDER_REPLICATE))
+               for picture, noise in zip(cache[key], noises)]
+
+
+def _write_disfa(folder: Path, seed, n_subjects: int = 4, n_frames: int = 48) -> Path:
+    from fercourse import video
+
+    rng = np.random.default_rng(seed)
+    camera = DISFA_CAMERA
+    root = folder / FILES["disfa"]
+    numbers = sorted(int(s) for s in rng.choice(np.arange(1, 33), size=n_subjects, replace=False))
+    people = _people(rng, numbers)
+    noises = [_Noise(camera, rng), _Noise(camera, rng)]
+    for number in numbers:
+        subject = f"SN{number:03d}"
+        levels = _au_levels(rng, n_frames, DISFA_EVENTS, DISFA_AUS)
+        labels = root / "ActionUnit_Labels" / subject
+        labels.mkdir(parents=True)
+        for au, values in levels.items():
+            (labels / f"{subject}_au{au}.txt").write_text("".join(f"{f + 1},{v}\n" for f, v in enumerate(values)))
+        pose = tuple(rng.uniform(-1, 1, 3) * (6.0, 4.0, 3.0))
+        pairs = list(_au_frames(rng, camera, people[number], _look(people[number], camera, rng), levels, pose, noises))
+        for c, title in enumerate(("Left", "Right")):
+            videos = root / f"Videos_{title}Camera"
+            videos.mkdir(parents=True, exist_ok=True)
+            video.write([pair[c] for pair in pairs], videos / f"{title}Video{subject}_comp.avi", fps=20)
+    return root
+
+
+def _write_bp4d(folder: Path, seed, n_subjects: int = 4, n_tasks: int = 2, n_coded: int = 24) -> Path:
+    rng = np.random.default_rng(seed)
+    camera = BP4D_CAMERA
+    root = folder / FILES["bp4d"]
+    women = sorted(int(s) for s in rng.choice(np.arange(1, 24), size=n_subjects // 2, replace=False))
+    men = sorted(int(s) for s in rng.choice(np.arange(1, 19), size=n_subjects - n_subjects // 2, replace=False))
+    subjects = [f"F{s:03d}" for s in women] + [f"M{s:03d}" for s in men]
+    people = _people(rng, subjects)
+    noise = _Noise(camera, rng)
+    lead = 3  # uncoded frames before the coded segment
+    for k, subject in enumerate(subjects):
+        for task in sorted(rng.choice(np.arange(1, 9), size=n_tasks, replace=False)):
+            name = f"T{task}"
+            first = int(rng.integers(40, 900))
+            levels = {au: np.concatenate([np.zeros(lead, int), values])
+                      for au, values in _au_levels(rng, n_coded, BP4D_EVENTS, BP4D_PROTOCOL_AUS).items()}
+            pose = tuple(rng.uniform(-1, 1, 3) * (6.0, 4.0, 3.0))
+            frames = root / "Sequences" / subject / name
+            frames.mkdir(parents=True)
+            padding = 4 if (k + task) % 2 else 0
+            person = people[subject]
+            for f, (picture,) in enumerate(_au_frames(rng, camera, person, _look(person, camera, rng), levels, pose,
+                                                      [noise])):
+                _save(frames / f"{first + f:0{padding}d}.jpg", picture, quality=90)
+            coded = range(lead, lead + n_coded)
+            unknown = set(rng.choice(list(coded), size=3, replace=False).tolist())  # 23 and 24 not coded there
+            rows = [",".join(["0"] + [str(au) for au in BP4D_HEADER_AUS])]
+            for f in coded:
+                cells = []
+                for au in BP4D_HEADER_AUS:
+                    if au not in levels or (au in (23, 24) and f in unknown):
+                        cells.append("9")
+                    else:
+                        cells.append(str(int(levels[au][f] >= 1)))
+                rows.append(",".join([str(first + f)] + cells))
+            table = root / "AUCoding" / "AU_OCC" / f"{subject}_{name}.csv"
+            table.parent.mkdir(parents=True, exist_ok=True)
+            table.write_text("\n".join(rows) + "\n")
+            for au in BP4D_INTENSITY_AUS:
+                path = root / "AUCoding" / "AU_INT" / f"AU{au:02d}" / f"{subject}_{name}_AU{au:02d}.csv"
+                path.parent.mkdir(parents=True, exist_ok=True)
+                path.write_text("".join(f"{first + f},{levels[au][f]}\n" for f in coded))
+    return root
+
+
 # ---------------------------------------------------------------------- all
 
 
@@ -645,11 +798,13 @@ def write_standins(folder, n_faces: int = 300, n_clips: int = 24, seed: int = 0,
     ``n_faces`` FER2013 faces (at least 20; the three FER2013 forms hold the same faces),
     ``n_clips`` CASME II clips and as many SAMM clips (at least 8 each, over
     ``n_clips // 3`` subjects, 2 to 8), ``max(n_clips // 2, 4)`` labelled CK+ sequences
-    (and one without a label) and 70 JAFFE photos.  ``only`` (names of :data:`DATASET_OF`)
-    writes just those.  Each download is new: an existing one raises ``FileExistsError``.
+    (and one without a label) and 70 JAFFE photos; with ``only``, also DISFA (4 subjects,
+    48 frames each, both cameras) and BP4D (4 subjects, 2 tasks, 24 coded frames each).
+    ``only`` (names of :data:`DATASET_OF`) writes just those; by default the names of
+    :data:`DEFAULT_STANDINS`.  Each download is new: an existing one raises ``FileExistsError``.
     """
     folder = Path(folder)
-    which = set(DATASET_OF) if only is None else set(only)
+    which = set(DEFAULT_STANDINS) if only is None else set(only)
     unknown = which - set(DATASET_OF)
     if unknown:
         raise ValueError(f"Unknown stand-in(s) {sorted(unknown)}; choose from {', '.join(DATASET_OF)}.")
@@ -659,7 +814,8 @@ def write_standins(folder, n_faces: int = 300, n_clips: int = 24, seed: int = 0,
     taken = [FILES[name] for name in which if (folder / FILES[name]).exists()]
     if taken:
         raise FileExistsError(f"{folder} already holds {', '.join(sorted(taken))}; write the stand-ins somewhere new.")
-    seeds = dict(zip(("fer2013", "casme2", "samm", "ckplus", "jaffe"), np.random.SeedSequence(seed).spawn(5)))
+    names = ("fer2013", "casme2", "samm", "ckplus", "jaffe", "disfa", "bp4d")  # child i's seed does not depend on n
+    seeds = dict(zip(names, np.random.SeedSequence(seed).spawn(len(names))))
     out = {}
     if which & {"fer2013", "fer2013-kaggle", "fer2013-folders"}:
         out.update(_write_fer2013(folder, n_faces, int(seeds["fer2013"].generate_state(1)[0] % 100_000), which))
@@ -671,6 +827,10 @@ def write_standins(folder, n_faces: int = 300, n_clips: int = 24, seed: int = 0,
         out["ckplus"] = _write_ckplus(folder, max(n_clips // 2, 4), seeds["ckplus"])
     if "jaffe" in which:
         out["jaffe"] = _write_jaffe(folder, seeds["jaffe"])
+    if "disfa" in which:
+        out["disfa"] = _write_disfa(folder, seeds["disfa"])
+    if "bp4d" in which:
+        out["bp4d"] = _write_bp4d(folder, seeds["bp4d"])
     return {name: out[name] for name in DATASET_OF if name in out}
 
 

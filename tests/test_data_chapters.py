@@ -4,11 +4,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from fixtures_data import make_casme2, make_samm, pixel_text, write_fer2013_csv
+from fixtures_data import DISFA_SUBJECTS, make_casme2, make_disfa, make_samm, pixel_text, write_fer2013_csv
 
 from fercourse import config, data, emotions, synth
 from fercourse.data import chapters
-from fercourse.errors import DatasetError, NoFaceError
+from fercourse.errors import DatasetError, InvalidInputError, NoFaceError
 
 
 @pytest.fixture(autouse=True)
@@ -139,3 +139,52 @@ def test_with_landmarks_follows_the_face_through_real_clips(real):
     assert first.shape == (clips.table["n_frames"][0], 478, 3)
     error = np.linalg.norm(first[:, :, :2] - clips.extras["landmarks"][0][:, :, :2], axis=-1).mean()
     assert error < 5.0  # pixels, on a 160-pixel frame
+
+
+# ------------------------------------------------------------------ action units
+
+
+def test_embedded_action_units_are_measured_synthetic_faces(tmp_path):
+    from fercourse import actionunits
+
+    config.set_data_dir(tmp_path)  # the landmark cache goes here
+    faces = data.action_units(40, size=96)
+    assert faces.name == "synthetic" and 30 <= len(faces) <= 40  # faces the Face Landmarker misses are left out
+    for au in actionunits.AUS:
+        column = actionunits.column(au)
+        assert set(faces.table[column]) <= {0.0, 1.0}
+        assert faces.table[column + "_intensity"].between(0, 5).all()
+    assert actionunits.coded_aus(faces) == actionunits.AUS
+    n = len(faces)
+    assert faces.extras["blendshapes"].shape == (n, 52) and faces.extras["landmarks"].shape == (n, 478, 3)
+    assert faces.extras["exact_landmarks"].shape == (n, 478, 3)
+    error = np.linalg.norm(faces.extras["landmarks"][:, :, :2] - faces.extras["exact_landmarks"][:, :, :2], axis=-1)
+    assert np.median(error) < 5  # pixels: the measured mesh lies on the drawn one
+    assert (faces.table.groupby("subject")["split"].nunique() == 1).all()
+
+
+def test_real_action_units_without_a_dataset_say_how_to_import_one(real):
+    with pytest.raises(DatasetError, match="none of disfa, bp4d") as error:
+        data.action_units(10)
+    assert "python -m fercourse data import disfa" in str(error.value)
+    with pytest.raises(DatasetError, match="python -m fercourse data import bp4d"):
+        data.action_units(10, dataset="bp4d")
+
+
+def test_real_action_units_split_disfa_by_its_subject_folds(real, monkeypatch):
+    make_disfa(real / "disfa")
+    # the fixture's frames are flat grey, with no face to measure: keep every frame as it is
+    monkeypatch.setattr(chapters, "with_landmarks", lambda dataset, **options: dataset)
+    faces = data.action_units(None)
+    assert faces.name == "disfa" and len(faces) == 6 * len(DISFA_SUBJECTS)
+    # subjects sorted by id are dealt round robin: SN001 and SN005 make fold 1
+    test_people = set(faces.table.loc[faces.table["split"] == "test", "subject"])
+    assert test_people == {"SN001", "SN005"}
+    assert (faces.table.groupby("subject")["split"].nunique() == 1).all()  # no person on two sides
+    assert set(faces.table["split"]) <= {"train", "val", "test"}
+    assert "fold 1 is the test side" in data.describe(faces)
+    assert faces.table["AU12"].tolist()[:6] == [0, 0, 1, 1, 1, 0]  # from intensity 2 on
+    other = data.action_units(None, test_fold=2)
+    assert set(other.table.loc[other.table["split"] == "test", "subject"]) == {"SN002"}
+    with pytest.raises(InvalidInputError, match="test_fold must be 1, 2 or 3"):
+        data.action_units(None, test_fold=4)

@@ -9,7 +9,9 @@ import zipfile
 import pytest
 from fixtures_data import (
     fer2013_rows,
+    make_bp4d,
     make_casme2,
+    make_disfa,
     make_ckplus,
     make_fer2013_competition,
     make_fer2013_kaggle_folders,
@@ -338,3 +340,40 @@ def test_a_full_disk_names_the_destination_not_the_temporary_folder(tmp_path, da
                                            rf"on the disk that holds {data_dir}\. Free some space") as caught:
         importer.import_dataset("fer2013", archive)
     assert "-import-" not in str(caught.value)
+
+
+# ---------------------------------------------------------- DISFA and BP4D
+
+
+def test_disfa_zip_with_a_wrapper_folder_imports(tmp_path, data_dir):
+    source = make_disfa(tmp_path / "DISFA")
+    archive = zip_folder(source, tmp_path / "DISFA.zip", prefix="DISFA/", extra={"DISFA/Readme.pdf": b"%PDF"})
+    report = importer.import_dataset("disfa", archive)
+    assert (data_dir / "disfa" / "Videos_RightCamera" / "RightVideoSN005_comp.avi").is_file()
+    assert report.kind == "image" and report.samples == 24 and report.subjects == ["SN001", "SN002", "SN003", "SN005"]
+    assert report.label_counts == {"neutral": 12, "action": 12}
+    text = str(report)
+    assert f"disfa: 24 images checked and placed in {data_dir / 'disfa'}" in text
+    assert "about: DISFA (left camera): 24 frames of 4 people" in text
+    assert "WARNING: the download defines no train/val/test split" in text
+    assert leftovers(data_dir) == []
+
+
+def test_bp4d_folder_imports(tmp_path, data_dir):
+    report = importer.import_dataset("bp4d", make_bp4d(tmp_path / "BP4D"))
+    assert (data_dir / "bp4d" / "AUCoding" / "AU_INT" / "AU12" / "F001_T1_AU12.csv").is_file()
+    assert report.samples == 12 and report.subjects == ["F001", "F002", "M001"]
+    assert report.label_counts == {"neutral": 8, "action": 4} and report.left_out == []
+
+
+def test_a_truncated_disfa_video_or_a_damaged_bp4d_frame_is_refused_at_import(tmp_path, data_dir):
+    root = make_disfa(tmp_path / "disfa", subjects=("SN001", "SN002"), frames=20, right=False)
+    truncate(root / "Videos_LeftCamera" / "LeftVideoSN002_comp.avi", keep=0.6)
+    with pytest.raises(DatasetError, match=r"LeftVideoSN002_comp\.avi: frame 19 \(counting from 0\) cannot be "
+                                           r"decoded; its header announces 20 frames"):
+        importer.import_dataset("disfa", root)
+    bp4d = make_bp4d(tmp_path / "bp4d")
+    (bp4d / "Sequences" / "M001" / "T1" / "0102.jpg").write_bytes(b"not a jpeg")
+    with pytest.raises(DatasetError, match=r"0102\.jpg could not be decoded.*Copy or download the file again"):
+        importer.import_dataset("bp4d", bp4d)
+    assert not (data_dir / "disfa").exists() and not (data_dir / "bp4d").exists() and leftovers(data_dir) == []

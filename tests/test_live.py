@@ -339,3 +339,47 @@ def test_a_local_camera_streams_through_the_pipeline_and_shows_each_frame(pipe, 
     assert times == sorted(times) and times[-1] < 1000
     assert "Image" in capsys.readouterr().out  # each processed frame was displayed (as text outside a notebook)
     assert live.snapshot("camera").shape == (480, 640, 3)
+
+
+# ------------------------------------------------------------------------------ bars
+
+
+def test_overlay_bars_list_every_class_in_order(pipe, frame):
+    pipe.reset()
+    reading = pipe(frame, timestamp_ms=0)
+    overlay = json.loads(json.dumps(reading.to_overlay(top=2, bars=True)))
+    (item,) = overlay["faces"]
+    assert [name for name, _ in item["bars"]] == list(pipe.classes)
+    assert [value for _, value in item["bars"]] == [round(reading.face.probabilities[c], 3) for c in pipe.classes]
+    assert item["label"] == "happy" and len(item["probabilities"]) == 2  # the rest is as without bars
+    assert "bars" not in reading.to_overlay()["faces"][0]
+    with live.Pipeline(False) as bare:
+        assert "bars" not in bare(frame, timestamp_ms=0).to_overlay(bars=True)["faces"][0]  # no classifier, no bars
+
+
+def test_bars_are_drawn_to_the_right_of_the_face(pipe, frame):
+    pipe.reset()
+    reading = pipe(frame, timestamp_ms=0)
+    x, y, w, h = reading.face.box
+    plain = live.draw_overlay(frame, reading)
+    barred = live.draw_overlay(frame, reading, bars=True)
+    right = (slice(y + 3, y + h), slice(x + w + 3, min(frame.shape[1], x + 2 * w)))
+    assert np.array_equal(plain[right], frame[right])  # the label goes above the box
+    assert not np.array_equal(barred[right], frame[right])
+    assert not np.array_equal(barred[y : y + h, x], frame[y : y + h, x])  # the box is drawn too
+    assert np.array_equal(barred[-10:, -10:], frame[-10:, -10:])
+
+
+def test_demo_results_remember_bars_and_show_them(pipe, frame):
+    import matplotlib.pyplot as plt
+
+    assert live.DemoResult(pipe, bars=True).bars is True and live.DemoResult(pipe).bars is False
+    barred = live.demo(pipe, source=[frame] * 2, fps=10, bars=True)
+    plain = live.demo(pipe, source=[frame] * 2, fps=10)
+    assert barred.bars and not plain.bars
+    widths = []
+    for result in (barred, plain):
+        figure = result.show(count=1)
+        widths.append(figure.axes[0].images[0].get_array().shape[1])
+        plt.close(figure)
+    assert widths[0] > widths[1]  # the zoomed panel leaves room for the bars

@@ -90,3 +90,102 @@ def test_accuracy_compares_names_too():
 def test_bad_labels_are_refused(call):
     with pytest.raises(InvalidInputError):
         call()
+
+
+# ------------------------------------------------------------ multi-label and intensity
+
+
+def test_icc_pcc_and_mae_by_hand():
+    # truth (1, 2, 3), prediction (1, 3, 2): two "raters" of three targets, grand mean 2.
+    # target means 1, 2.5, 2.5 -> SS_targets = 2 * (1 + 0.25 + 0.25) = 3, MS_targets = 3 / 2
+    # rater means 2, 2 -> SS_raters = 0; SS_total = 1 + 1 + 0 + 1 + 1 + 0 = 4 -> SS_error = 1, MS_error = 1 / 2
+    # ICC(3,1) = (1.5 - 0.5) / (1.5 + 0.5) = 0.5
+    assert metrics.icc([1, 2, 3], [1, 3, 2]) == pytest.approx(0.5)
+    # deviations (-1, 0, 1) and (-1, 1, 0): covariance sum 1, norms sqrt(2) each -> r = 1 / 2
+    assert metrics.pcc([1, 2, 3], [1, 3, 2]) == pytest.approx(0.5)
+    # |0| + |-1| + |1| over 3
+    assert metrics.mae([1, 2, 3], [1, 3, 2]) == pytest.approx(2 / 3)
+    # a constant offset: no error left once the raters' means are taken out
+    assert metrics.icc([1, 2, 3], [3, 4, 5]) == pytest.approx(1.0)
+    assert metrics.pcc([1, 2, 3], [3, 4, 5]) == pytest.approx(1.0)
+    assert metrics.mae([1, 2, 3], [3, 4, 5]) == pytest.approx(2.0)
+    # reversed order: target means all 2 -> MS_targets 0, MS_error 2 -> ICC -1
+    assert metrics.icc([1, 2, 3], [3, 2, 1]) == pytest.approx(-1.0)
+
+
+def test_intensity_measures_leave_nan_pairs_out():
+    assert metrics.mae([1, np.nan, 3], [2, 5, 3]) == pytest.approx(0.5)  # (|1 - 2| + |3 - 3|) / 2
+    assert metrics.icc([1, 2, np.nan, 3], [1, 3, 0, 2]) == pytest.approx(0.5)
+    assert metrics.pcc([1, 2, 3, 9], [1, 3, 2, np.nan]) == pytest.approx(0.5)
+    assert np.isnan(metrics.icc([1, np.nan], [1, 2]))  # one pair left
+    assert np.isnan(metrics.icc([2, 2, 2], [2, 2, 2]))  # nothing varies
+    assert np.isnan(metrics.pcc([1, 2, 3], [2, 2, 2]))  # a constant has no correlation
+    assert np.isnan(metrics.mae([np.nan], [1.0]))
+
+
+def test_label_f1_by_hand():
+    truth = np.array([[1, 0, 0], [np.nan, 1, 0], [1, 0, 0], [0, 0, 0]])
+    guess = np.array([[1, 1, 1], [1, 1, 0], [0, 0, 0], [1, 0, 0]])
+    # label 0, row 1 not coded (its guess 1 is no false positive): TP 1, FP 1, FN 1 -> 2 / 4
+    # label 1: TP 1, FP 1, FN 0 -> 2 / 3
+    # label 2: no positive in the truth -> NaN
+    f1 = metrics.label_f1(truth, guess)
+    assert f1.shape == (3,)
+    np.testing.assert_allclose(f1[:2], [2 / 4, 2 / 3])
+    assert np.isnan(f1[2])
+    np.testing.assert_allclose(metrics.label_f1(truth[:, 1], guess[:, 1]), [2 / 3])  # one label, 1-D
+    np.testing.assert_allclose(metrics.label_f1([[1], [0]], [[0.7], [0.2]]), [1.0])  # above 0.5 counts as present
+    assert np.isnan(metrics.label_f1([[np.nan], [np.nan]], [[1], [0]])[0])  # nothing coded
+
+
+@pytest.mark.parametrize("call", [
+    lambda: metrics.label_f1(np.zeros((4, 2)), np.zeros((4, 3))),  # shapes differ
+    lambda: metrics.label_f1(np.zeros((2, 2, 2)), np.zeros((2, 2, 2))),  # not (N, K)
+    lambda: metrics.label_f1([[1, 0]], [[np.nan, 0]]),  # a prediction missing
+    lambda: metrics.label_f1([["a"]], [[1]]),  # not numbers
+    lambda: metrics.icc([1, 2, 3], [1, 2]),
+    lambda: metrics.icc(np.zeros((3, 2)), np.zeros((3, 2))),  # one column at a time
+    lambda: metrics.pcc([1, 2], [1, 2, 3]),
+    lambda: metrics.mae([1, 2], [[1, 2]]),
+])
+def test_bad_multi_label_and_intensity_input_is_refused(call):
+    with pytest.raises(InvalidInputError):
+        call()
+
+
+def test_shape_mismatch_message():
+    with pytest.raises(InvalidInputError, match=r"y_true has shape \(4, 2\) but y_pred has \(4, 3\)"):
+        metrics.label_f1(np.zeros((4, 2)), np.zeros((4, 3)))
+
+
+def anova_icc31(a, b):
+    """ICC(3,1) written out from the two-way ANOVA table (Shrout and Fleiss 1979):
+    (BMS - EMS) / (BMS + (k - 1) EMS) with k = 2 raters, BMS = k * var(target means), and EMS the
+    residual mean square once target and rater effects are removed."""
+    y = np.column_stack([a, b])
+    n, k = y.shape
+    target_means, rater_means, grand = y.mean(axis=1), y.mean(axis=0), y.mean()
+    bms = k * np.var(target_means, ddof=1)
+    residual = y - target_means[:, None] - rater_means[None, :] + grand
+    ems = (residual ** 2).sum() / ((n - 1) * (k - 1))
+    return (bms - ems) / (bms + (k - 1) * ems)
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_multi_label_and_intensity_measures_match_reference_formulas(seed):
+    from scipy.stats import pearsonr
+
+    rng = np.random.default_rng(seed)
+    truth = (rng.random((80, 4)) < rng.uniform(0.1, 0.6, 4)).astype(float)
+    guess = np.where(rng.random((80, 4)) < 0.75, truth, 1 - truth)
+    truth[rng.random((80, 4)) < 0.1] = np.nan  # some frames not coded
+    ours = metrics.label_f1(truth, guess)
+    for k in range(4):
+        known = ~np.isnan(truth[:, k])
+        assert ours[k] == pytest.approx(f1_score(truth[known, k], guess[known, k]))
+
+    level = rng.uniform(0, 5, 60)
+    predicted = 0.7 * level + rng.normal(0, 0.8, 60) + 0.5
+    assert metrics.icc(level, predicted) == pytest.approx(anova_icc31(level, predicted))
+    assert metrics.pcc(level, predicted) == pytest.approx(pearsonr(level, predicted)[0])
+    assert metrics.mae(level, predicted) == pytest.approx(np.mean(np.abs(level - predicted)))

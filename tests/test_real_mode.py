@@ -3,14 +3,14 @@
 The stored outputs are those of the synthetic default.  This module checks the other
 way of running the course: ``FERCOURSE_DATA=real`` with the small budget.  It writes
 small stand-ins of the real downloads (:mod:`real_standins`: FER2013 in its three
-forms, CASME II and SAMM), imports each with the course's importer into a data
+forms, CASME II and SAMM, DISFA), imports each with the course's importer into a data
 folder, and executes every notebook of the book against it.  A notebook passes when
 every cell runs and no output calls the real data synthetic: the only mentions of
 synthetic data allowed are a section's ``[real data] ... stays synthetic: <why>`` line
 and the live demos' stand-in clip when no camera is attached.
 
 Each FER2013 form feeds different chapters, so all three are exercised; chapter 07
-reads CASME II and SAMM together (the MEGC composite).  Nothing is compared with the
+reads CASME II and SAMM together (the MEGC composite), and chapter 04b reads DISFA (beside FER2013).  Nothing is compared with the
 stored outputs here: the numbers of a real-data run are not the book's.
 """
 
@@ -36,7 +36,7 @@ FORM_OF = {"02_data": "fer2013", "04_classical": "fer2013-kaggle", "05_cnns": "f
 DEFAULT_FORM = "fer2013"
 #: What a chapter that reads real data must say it shows.
 NAMES_SHOWN = {"02_data": "FER2013", "04_classical": "FER2013", "05_cnns": "FER2013", "06_graphs": "FER2013",
-               "08_adversarial": "FER2013", "07_temporal": "CASME II"}
+               "08_adversarial": "FER2013", "07_temporal": "CASME II", "04b_action_units": "DISFA"}
 ALLOWED = (
     re.compile(r"^\[real data\] .+ stays synthetic: .+"),  # a section that says why it keeps the generator
     re.compile(r"synthetic clip"),  # the live demos' stand-in for a webcam
@@ -46,16 +46,17 @@ TIMEOUT = 900
 
 @pytest.fixture(scope="module")
 def data_folders(tmp_path_factory):
-    """One data folder per FER2013 form, each also holding CASME II and SAMM."""
+    """One data folder per FER2013 form, each also holding CASME II and SAMM; the default one also DISFA."""
     root = tmp_path_factory.mktemp("real-data")
     downloads = write_standins(root / "downloads", n_faces=300, n_clips=8, seed=0)
+    downloads.update(write_standins(root / "downloads-au", seed=0, only=["disfa"]))
     folders = {}
     for form in ("fer2013", "fer2013-kaggle", "fer2013-folders"):
         folder = root / form
         with warnings.catch_warnings():  # the folder version has no validation split: the loader says so
             warnings.simplefilter("ignore", UserWarning)
             import_dataset("fer2013", downloads[form], into=folder / "fer2013", partial=True)
-        for name in ("casme2", "samm"):
+        for name in ("casme2", "samm") + (("disfa",) if form == DEFAULT_FORM else ()):
             import_dataset(name, downloads[name], into=folder / name)
         folders[form] = folder
     return folders

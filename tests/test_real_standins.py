@@ -1,7 +1,8 @@
 """The stand-in downloads of tests/real_standins.py look like the real ones and import as they do.
 
-Written once per run at a small size (80 FER2013 faces, 12 CASME II and 12 SAMM clips),
-each is imported with the course's importer into a fresh folder and read back with
+Written once per run at a small size (80 FER2013 faces, 12 CASME II and 12 SAMM clips;
+the action-unit datasets DISFA and BP4D, which are written only on request, at their one
+size), each is imported with the course's importer into a fresh folder and read back with
 its loader, and the faces in them are checked with the course's face landmarker.
 """
 
@@ -16,10 +17,21 @@ import cv2
 import numpy as np
 import pytest
 from openpyxl import load_workbook
-from real_standins import DATASET_OF, FILES, main, write_standins
+from real_standins import DATASET_OF, DEFAULT_STANDINS, FILES, main, write_standins
 
-from fercourse import emotions, face
-from fercourse.data import as_megc, load_casme2, load_ckplus, load_fer2013, load_jaffe, load_samm
+from fercourse import emotions, face, video
+from fercourse.data import (
+    BP4D_INTENSITY_AUS,
+    DISFA_AUS,
+    as_megc,
+    load_bp4d,
+    load_casme2,
+    load_ckplus,
+    load_disfa,
+    load_fer2013,
+    load_jaffe,
+    load_samm,
+)
 from fercourse.data.importer import import_dataset
 
 N_FACES, N_CLIPS = 80, 12
@@ -56,7 +68,7 @@ def quiet(loader, *args, **kwargs):
 
 
 def test_every_download_is_written_under_its_real_name(standins):
-    assert list(standins) == list(DATASET_OF)
+    assert list(standins) == list(DEFAULT_STANDINS)  # DISFA and BP4D only on request
     for name, path in standins.items():
         assert path.name == FILES[name] and path.exists()
     assert standins["fer2013"].is_file() and standins["casme2"].is_dir() and standins["samm"].is_dir()
@@ -220,6 +232,96 @@ def test_ckplus_and_jaffe_standins_import(standins, data_dir):
     jaffe = quiet(load_jaffe, imported(standins, "jaffe", data_dir))
     assert len(jaffe) == 70 and jaffe.table["subject"].nunique() == 10
     assert jaffe.samples.shape == (70, 256, 256)
+
+
+# ------------------------------------------------------------ DISFA and BP4D
+
+
+@pytest.fixture(scope="module")
+def au_standins(tmp_path_factory):
+    return write_standins(tmp_path_factory.mktemp("au-downloads"), seed=0, only=["disfa", "bp4d"])
+
+
+def check_faces(data, rows, box_width):
+    """The landmarker finds a face of about ``box_width`` pixels in each of ``rows``."""
+    with face.FaceLandmarker(max_faces=1) as landmarker:
+        for i in rows:
+            frame = data.sample(int(i))
+            meshes = landmarker.detect(frame)
+            assert meshes, f"no face in row {i} of {data.name}"
+            x, y, w, h = meshes[0].box
+            assert box_width[0] < w < box_width[1] and 0 < x and x + w < frame.shape[1]
+
+
+def moves(data, subject, column) -> float:
+    """How much more the picture changes from the subject's first frame to the frame where ``column`` peaks
+    than to its second frame (both first frames are neutral: camera noise and drift only)."""
+    rows = data.table.index[data.table["subject"] == subject]
+    assert data.table.loc[rows[:2], "label"].tolist() == ["neutral", "neutral"]
+    peak = data.table.loc[rows, column].idxmax()
+    first = data.sample(int(rows[0])).astype(int)
+    return (np.abs(data.sample(int(peak)) - first).mean() / np.abs(data.sample(int(rows[1])) - first).mean())
+
+
+def test_disfa_standin_is_the_real_layout_and_loads(au_standins, data_dir):
+    root = au_standins["disfa"]
+    assert list(au_standins) == ["disfa", "bp4d"] and root.name == FILES["disfa"] == "DISFA"
+    subjects = sorted(p.name for p in (root / "ActionUnit_Labels").iterdir())
+    assert len(subjects) == 4 and all(re.fullmatch(r"SN0[0-3]\d", s) for s in subjects)
+    for subject in subjects:
+        names = {p.name for p in (root / "ActionUnit_Labels" / subject).iterdir()}
+        assert names == {f"{subject}_au{au}.txt" for au in DISFA_AUS}
+        for title in ("Left", "Right"):
+            assert (root / f"Videos_{title}Camera" / f"{title}Video{subject}_comp.avi").is_file()
+    lines = (root / "ActionUnit_Labels" / subjects[0] / f"{subjects[0]}_au12.txt").read_text().splitlines()
+    assert all(re.fullmatch(r"\d+,[0-5]", line) for line in lines)
+    assert [int(line.split(",")[0]) for line in lines] == list(range(1, 49))
+    info = video.probe(root / "Videos_LeftCamera" / f"LeftVideo{subjects[0]}_comp.avi")
+    assert (info.fps, info.count, info.width, info.height) == (20.0, 48, 512, 384)
+
+    folder = imported(au_standins, "disfa", data_dir)
+    left, right = quiet(load_disfa, folder), quiet(load_disfa, folder, camera="right")
+    assert len(left) == len(right) == 4 * 48 and sorted(left.table["subject"].unique()) == subjects
+    assert sorted(left.table.groupby("subject")["fold"].first()) == [1, 1, 2, 3]
+    counts = left.table["label"].value_counts()
+    assert counts["action"] >= 30 and counts["neutral"] >= 30
+    first = left.table[left.table["subject"] == subjects[0]]
+    assert first["AU12_intensity"].tolist() == [int(line.split(",")[1]) for line in lines]
+    assert left.table[["AU01_intensity", "AU12_intensity", "AU25_intensity"]].max().max() >= 4
+    assert left.sample(0).shape == (384, 512, 3)
+    busiest = left.table.filter(regex=r"_intensity$").sum().idxmax()
+    subject = left.table.loc[left.table[busiest].idxmax(), "subject"]
+    assert moves(left, subject, busiest) > 2  # the labelled intensities are rendered in the frames
+    check_faces(left, [0, 100], (120, 300))
+    check_faces(right, [0, 100], (120, 300))
+
+
+def test_bp4d_standin_is_the_real_layout_and_loads(au_standins, data_dir):
+    root = au_standins["bp4d"]
+    assert root.name == FILES["bp4d"] == "BP4D"
+    tables = sorted((root / "AUCoding" / "AU_OCC").glob("*.csv"))
+    assert len(tables) == 8 and all(re.fullmatch(r"[FM]0\d\d_T[1-8]\.csv", t.name) for t in tables)
+    assert {t.name[0] for t in tables} == {"F", "M"}
+    rows = list(csv.reader(tables[0].read_text().splitlines()))
+    assert rows[0] == [str(n) for n in range(28)] and len(rows) == 25
+    assert {cell for row in rows[1:] for cell in row[1:]} <= {"0", "1", "9"}
+    for au in BP4D_INTENSITY_AUS:
+        assert len(list((root / "AUCoding" / "AU_INT" / f"AU{au:02d}").glob("*_AU*.csv"))) == 8
+    jpgs = sorted((root / "Sequences").glob("*/*/*.jpg"))
+    assert len(jpgs) == 8 * 27  # three uncoded frames before each coded segment
+    assert {len(f.stem) == 4 for f in jpgs} == {True, False}  # 0012.jpg in some sequences, 812.jpg in others
+    assert cv2.imread(str(jpgs[0]), cv2.IMREAD_UNCHANGED).shape == (696, 520, 3)
+
+    data = quiet(load_bp4d, imported(au_standins, "bp4d", data_dir))
+    assert len(data) == 8 * 24 and data.table["subject"].nunique() == 4
+    assert sorted(data.table.groupby("subject")["fold"].first()) == [1, 1, 2, 3]
+    assert set(data.table["label"]) == {"neutral", "action"}
+    assert data.table["AU23"].isna().sum() == 8 * 3 and data.table["AU01"].notna().all()
+    assert data.table.filter(regex=r"_intensity$").notna().all().all()
+    assert ((data.table["AU12_intensity"] >= 1) == (data.table["AU12"] == 1)).all()
+    subject = data.table.loc[data.table["AU12_intensity"].idxmax(), "subject"]
+    assert moves(data, subject, "AU12_intensity") > 2
+    check_faces(data, [0, 100], (150, 330))
 
 
 # -------------------------------------------------------------- landmarker

@@ -264,3 +264,81 @@ def test_a_worker_process_renders_without_importing_mediapipe():
             "print(images.shape, 'mediapipe' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], input=pickle.dumps(job), capture_output=True, check=True)
     assert out.stdout.decode().split() == ["(1,", "32,", "32)", "False"]
+
+
+# ------------------------------------------------------------------ action-unit faces
+
+AU_POOL = (1, 5, 12, 25, 26, 45)
+
+
+@pytest.fixture(scope="module")
+def au_set():
+    return synth.au_faces(24, size=48, seed=2, n_subjects=3, aus=AU_POOL, p_active=0.5)
+
+
+def test_au_faces_are_neutral_or_action_faces(au_set):
+    table = au_set.table
+    assert au_set.labels == ("neutral", "action") and au_set.samples.shape == (24, 48, 48, 3)
+    assert au_set.extras["landmarks"].shape == (24, 478, 3)
+    assert set(table["label"]) == {"neutral", "action"}
+    assert (table["variant"] == table["label"].map({"neutral": "neutral", "action": "independent"})).all()
+    au_columns = list(synth.AU_COLUMNS)
+    neutral = table["label"] == "neutral"
+    assert (table.loc[neutral, au_columns] == 0).all().all()
+    assert (table.loc[~neutral, au_columns] > 0).any(axis=1).all()  # an action face shows at least one AU
+    assert table.groupby("subject")["label"].first().eq("neutral").all()  # each person starts at rest
+    assert (table.groupby("subject")["split"].nunique() == 1).all()
+
+
+def test_au_faces_draw_from_the_pool_with_the_anatomical_rules(au_set):
+    table = au_set.table
+    outside = [c for c in synth.AU_COLUMNS if int(c[2:]) not in AU_POOL]
+    assert (table[outside] == 0).all().all()
+    jaw, blink = table["AU26"] > 0, table["AU45"] > 0
+    assert jaw.any() and blink.any()  # the rules below are put to the test
+    assert (table.loc[jaw, "AU25"] >= 0.4).all()  # a dropped jaw parts the lips (25 from level B on)
+    assert (table.loc[blink, "AU05"] == 0).all()  # closed eyes have no upper lid to raise
+    active = table[["AU01", "AU12", "AU45"]].to_numpy()
+    assert active[active > 0].min() >= 0.2 and active.max() <= 1.0
+
+
+def test_au_faces_are_the_same_for_any_number_of_workers():
+    one = synth.au_faces(12, size=32, seed=3, split=None, workers=1)
+    two = synth.au_faces(12, size=32, seed=3, split=None, workers=2)
+    assert np.array_equal(one.samples, two.samples) and one.table.equals(two.table)
+    assert np.array_equal(one.extras["landmarks"], two.extras["landmarks"])
+    assert set(one.table["split"]) == {"unassigned"}
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"n": 0}, "positive number of images"),
+    ({"size": 8}, "at least 16 pixels"),
+    ({"aus": (3, 12)}, "aus must name AUs the generator renders"),
+    ({"aus": ()}, "aus must name AUs"),
+    ({"p_active": 0.0}, r"p_active must lie in \(0, 1\]"),
+    ({"neutral_share": 1.0}, "neutral_share"),
+])
+def test_au_faces_refuse_bad_arguments(kwargs, message):
+    with pytest.raises(InvalidInputError, match=message):
+        synth.au_faces(**{"n": 4, "size": 32, **kwargs})
+
+
+def test_independent_aus_rules():
+    rng = np.random.default_rng(0)
+    for _ in range(50):
+        aus = synth.independent_aus(rng, AU_POOL, 0.3)
+        assert aus and set(aus) <= set(AU_POOL) and all(0.2 <= v <= 1.0 for v in aus.values())
+        if 26 in aus:
+            assert aus[25] >= 0.4
+        if 45 in aus:
+            assert 5 not in aus
+    # every AU on: AU5 goes with the closed eyes, AU25 is lifted to 0.4
+    everything = synth.independent_aus(rng, (5, 25, 26, 45), 1.0, intensity=(0.1, 0.2))
+    assert set(everything) == {25, 26, 45} and everything[25] == 0.4
+    # without AU25 in the pool, AU26 does not add it
+    assert synth.independent_aus(rng, (26,), 1.0).keys() == {26}
+    # almost never on: still exactly one AU
+    rare = [synth.independent_aus(rng, (1, 2, 4), 1e-9) for _ in range(20)]
+    assert all(len(aus) == 1 for aus in rare) and {au for aus in rare for au in aus} == {1, 2, 4}
+    a = synth.independent_aus(np.random.default_rng(7), AU_POOL, 0.5)
+    assert a == synth.independent_aus(np.random.default_rng(7), AU_POOL, 0.5)  # the generator decides

@@ -110,3 +110,32 @@ def test_bad_labels_and_epochs_are_refused():
         train.fit(net, (x, y + 10), (x, y), epochs=1, progress=False)
     with pytest.raises(InvalidInputError):
         train.fit(net, (x, y), (x, y), epochs=0, progress=False)
+
+
+def test_multi_label_targets_must_be_zeros_and_ones_of_the_right_shape():
+    x, _ = tiny_set(8)
+    y = np.tile([[1, 0, 1], [0, 1, 0]], (4, 1))
+    net = cnn.build("simple", n_classes=3, input_size=32, width=8)
+    for bad in (y * 2, np.where(y == 1, 0.5, 0.0), np.where(y == 1, np.nan, 0.0)):
+        with pytest.raises(InvalidInputError, match=r"multi-label targets must be an \(N, 3\) array of 0 and 1"):
+            train.fit(net, (x, bad), (x, y), epochs=1, progress=False)
+    with pytest.raises(InvalidInputError, match=r"one row per image \(8\), got shape \(6, 3\)"):
+        train.fit(net, (x, y[:6]), (x, y), epochs=1, progress=False)
+    with pytest.raises(InvalidInputError, match=r"got shape \(8, 2\)"):
+        train.fit(net, (x, y), (x, y[:, :2]), epochs=1, progress=False)  # validation with fewer labels
+    with pytest.raises(InvalidInputError, match="0 and 1"):
+        train.fit(net, (x, y), (x, y + 1), epochs=1, progress=False)
+    four_outputs = cnn.build("simple", n_classes=4, input_size=32, width=8)
+    with pytest.raises(InvalidInputError, match=r"an \(N, 4\) array .* got shape \(8, 3\)"):
+        train.fit(four_outputs, (x, y), (x, y), epochs=1, progress=False)  # one column per output
+
+
+def test_multi_label_fit_trains_one_sigmoid_per_label():
+    config.seed_everything(0)
+    x, classes = tiny_set(16)
+    y = np.stack([classes % 2 == 0, classes >= 2, classes == 3], axis=1).astype(int)
+    net = cnn.build("simple", n_classes=3, input_size=32, width=8)
+    history = train.fit(net, (x, y), (x, y), epochs=2, batch_size=8, progress=False)
+    assert net.multilabel and len(history["val_accuracy"]) == 2 and 0 <= history["val_accuracy"][-1] <= 1
+    p = train.predict_proba(net, x)
+    assert p.shape == (16, 3) and ((p >= 0) & (p <= 1)).all() and not np.allclose(p.sum(axis=1), 1)

@@ -18,7 +18,7 @@ from fercourse.widgets import Webcam, enable_colab_widgets
 from fercourse.widgets import webcam as webcam_module
 
 ROOT = Path(__file__).resolve().parents[1]
-SYNCED = {"running", "fps", "width", "height", "quality", "mirror", "points", "overlay", "frames_received",
+SYNCED = {"running", "fps", "width", "height", "quality", "mirror", "points", "bars", "overlay", "frames_received",
           "error", "notice"}
 
 
@@ -127,3 +127,15 @@ def test_demo_shows_the_widget_when_a_page_can_stream(monkeypatch, capsys):
     assert result.readings == [] and result.frames == []
     assert "No camera" not in capsys.readouterr().out
     assert result.show() is None and "press Start on the widget" in capsys.readouterr().out
+
+
+def test_bars_are_a_synced_setting_that_sends_every_class(jpeg):
+    widget = Webcam(bars=True)
+    assert widget.bars is True and "bars" in widget.keys and Webcam().bars is False
+    with live.Pipeline() as pipe:
+        barred = Webcam.for_pipeline(pipe, bars=True)
+        plain = Webcam.for_pipeline(pipe, points=True)
+        assert barred.bars and barred.callback is pipe and not plain.bars and plain.points
+        (face,) = barred.process(jpeg)["faces"]
+        assert [name for name, _ in face["bars"]] == list(pipe.classes)
+        assert "bars" not in plain.process(jpeg)["faces"][0]

@@ -32,7 +32,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 
 # The notebooks whose numbers come out of training (PyTorch, TensorFlow, LightGBM, scikit-learn).
-TRAINING_NOTEBOOKS = ("book/04_classical.ipynb", "book/05_cnns.ipynb", "book/06_graphs.ipynb",
+TRAINING_NOTEBOOKS = ("book/04_classical.ipynb", "book/04b_action_units.ipynb", "book/05_cnns.ipynb", "book/06_graphs.ipynb",
                       "book/07_temporal.ipynb", "book/08_adversarial.ipynb")
 
 

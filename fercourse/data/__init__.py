@@ -20,7 +20,9 @@ from fercourse.dataset import (
 from fercourse.data import loaders
 from fercourse.data.loaders import *  # noqa: F403  (the loaders, listed in loaders.__all__)
 from fercourse.data.chapters import (
+    AU_DATASETS,
     MICRO_DATASETS,
+    action_units,
     describe,
     expressions,
     micro_expressions,
@@ -31,4 +33,4 @@ from fercourse.data.chapters import (
 
 __all__ = ["Dataset", "IMAGE_COLUMNS", "UNKNOWN_SUBJECT", "VIDEO_COLUMNS", "check_no_leak", "loso_folds", "subject_split"]
 __all__ += loaders.__all__
-__all__ += ["MICRO_DATASETS", "describe", "expressions", "micro_expressions", "split_summary", "stays_synthetic", "with_landmarks"]
+__all__ += ["AU_DATASETS", "action_units", "MICRO_DATASETS", "describe", "expressions", "micro_expressions", "split_summary", "stays_synthetic", "with_landmarks"]

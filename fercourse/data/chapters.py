@@ -1,6 +1,7 @@
 """The data the chapters use: one switch between the synthetic faces and your datasets.
 
-:func:`expressions` (still faces) and :func:`micro_expressions` (clips) follow
+:func:`expressions` (still faces), :func:`micro_expressions` (clips) and
+:func:`action_units` (faces coded for action units) follow
 ``fercourse.config``: synthetic data by default, the imported datasets when the data
 switch is ``real``; with the ``small`` budget a real dataset is cut to a stratified
 sample of the size the book trains on, so a real-data run can be checked in minutes.
@@ -29,7 +30,7 @@ from fercourse.data.loaders import LOADERS, load_fer2013
 from fercourse.data.loaders.common import IMPORT_HINT
 from fercourse.errors import DatasetError, InvalidInputError, NoFaceError
 
-__all__ = ["expressions", "micro_expressions", "with_landmarks", "stays_synthetic", "MICRO_DATASETS", "describe",
+__all__ = ["expressions", "micro_expressions", "action_units", "AU_DATASETS", "with_landmarks", "stays_synthetic", "MICRO_DATASETS", "describe",
            "split_summary", "measure_landmarks"]
 
 #: The micro-expression datasets :func:`micro_expressions` combines in real mode, in this order.
@@ -257,6 +258,82 @@ def micro_expressions(n: int | None = 36, size: int = 64, seed: int = 0, dataset
     return clips
 
 
+#: The action-unit datasets :func:`action_units` looks for in real mode, in this order.
+AU_DATASETS = ("disfa", "bp4d")
+
+
+def action_units(n: int | None = 1200, size: int = 96, seed: int = 0, dataset: str | None = None, test_fold: int = 1,
+                 **synthetic_options) -> Dataset:
+    """Faces coded for action units, in :mod:`fercourse.actionunits`'s format, with measured landmarks.
+
+    Embedded data: ``n`` synthetic faces whose AUs are drawn one by one
+    (:func:`fercourse.synth.au_faces`, ``size`` x ``size`` colour, split by person).
+    Real data: the first of :data:`AU_DATASETS` in the data directory (or ``dataset``),
+    split by its subject folds (``test_fold`` is the test side, the other two folds train,
+    a seventh of their people validation); with the ``small`` budget a sample of ``n``
+    frames stratified by person.  Either way the Face Landmarker then measures every
+    face's landmarks and blendshapes (:func:`with_landmarks` with ``measure=True``), as
+    a real system would see them, and faces it does not find are left out.
+
+    Parameters
+    ----------
+    n : int or None
+        Number of faces (``None``: 1,200 synthetic, or every coded frame).
+    size : int
+        Side of the synthetic faces.
+    seed : int
+        Seed of the generator or of the sample.
+    dataset : str, optional
+        ``"disfa"`` or ``"bp4d"`` (real data only).
+    test_fold : int
+        The fold (1-3) that is the test side (real data only).
+    **synthetic_options
+        Further keyword arguments of :func:`fercourse.synth.au_faces`.
+
+    Returns
+    -------
+    Dataset
+        Table columns ``AUnn`` (0/1) and ``AUnn_intensity`` (0-5) per coded AU;
+        ``extras["landmarks"]`` and ``extras["blendshapes"]`` measured.
+    """
+    from fercourse import actionunits, synth
+    from fercourse.dataset import subject_split
+
+    if not config.use_real_data():
+        faces = actionunits.from_synthetic(synth.au_faces(1200 if n is None else n, size=size, seed=seed,
+                                                          **synthetic_options))
+        return with_landmarks(faces, measure=True, progress=False)
+    names = AU_DATASETS if dataset is None else (dataset,)
+    unknown = [name for name in names if name not in AU_DATASETS]
+    if unknown:
+        raise InvalidInputError(f"action_units: unknown dataset {unknown[0]!r}; choose from {list(AU_DATASETS)}.")
+    present = [name for name in names if (config.data_dir() / name).is_dir()]
+    if not present:
+        raise DatasetError(
+            f"Real data is switched on, but {config.data_dir()} holds none of {', '.join(names)}. "
+            + IMPORT_HINT.format(name=names[0]) + " Or switch back to the synthetic faces with FERCOURSE_DATA=embedded."
+        )
+    if test_fold not in (1, 2, 3):
+        raise InvalidInputError(f"test_fold must be 1, 2 or 3, got {test_fold!r}.")
+    frames = LOADERS[present[0]]()
+    total = len(frames)
+    if n is not None and config.budget() == "small" and n < total:
+        frames = _budget_sample(frames, count(n, "n"), seed, ["subject"])
+    table = frames.table.copy()
+    test = table["fold"].astype(int) == int(test_fold)
+    split = np.where(test, "test", "train").astype(object)
+    rest = table[~test]
+    if rest["subject"].nunique() > 1:
+        split[~test.to_numpy()] = subject_split(rest, val=1 / 7, test=0.0, seed=seed).to_numpy()
+    table["split"] = split
+    coded = Dataset(frames.name, frames.kind, frames.labels, frames.samples, table, dict(frames.extras))
+    sentence = (f"{describe(frames)} Subject-independent: fold {test_fold} is the test side ({_split_counts(coded)}).")
+    if len(frames) < total:
+        sentence += (f" Small budget: a sample of {len(frames):,} of its {total:,} coded frames, stratified by person; "
+                     "FERCOURSE_BUDGET=full uses all of them.")
+    return with_landmarks(_with_description(coded, sentence), measure=True)
+
+
 # ------------------------------------------------------------------ landmarks
 
 
@@ -372,10 +449,13 @@ def _measure_clips(dataset: Dataset, progress: bool) -> dict[str, np.ndarray]:
             "missing": np.array(missing, np.int64)}
 
 
-def with_landmarks(dataset: Dataset, size: int = LANDMARKER_SIZE, progress: bool = True) -> Dataset:
+def with_landmarks(dataset: Dataset, size: int = LANDMARKER_SIZE, progress: bool = True,
+                   measure: bool = False) -> Dataset:
     """The dataset with ``extras["landmarks"]`` (and, for images, ``extras["blendshapes"]``).
 
-    Synthetic data already has exact landmarks and comes back unchanged.  For a real
+    Synthetic data already has exact landmarks and comes back unchanged, unless
+    ``measure=True``: then its images are measured like real ones and the exact
+    landmarks move to ``extras["exact_landmarks"]``.  For a real
     dataset the shipped Face Landmarker measures them: on every image (scaled up so its
     shorter side is at least ``size`` pixels; the landmarks are given in the original
     image's pixels), or on every frame of every clip (video mode, following the face;
@@ -394,6 +474,8 @@ def with_landmarks(dataset: Dataset, size: int = LANDMARKER_SIZE, progress: bool
         Shorter side the images are scaled up to before measuring, in pixels.
     progress : bool
         Show a progress bar while measuring.
+    measure : bool
+        Measure images that already carry landmarks too (synthetic faces).
 
     Returns
     -------
@@ -412,7 +494,7 @@ def with_landmarks(dataset: Dataset, size: int = LANDMARKER_SIZE, progress: bool
     """
     if not isinstance(dataset, Dataset):
         raise InvalidInputError(f"with_landmarks needs a fercourse.data.Dataset, got {type(dataset).__name__}.")
-    if "landmarks" in dataset.extras:
+    if "landmarks" in dataset.extras and not (measure and dataset.kind == "image"):
         return dataset
     if len(dataset) == 0:
         raise InvalidInputError(f"with_landmarks: the dataset {dataset.name!r} is empty.")
@@ -436,6 +518,8 @@ def with_landmarks(dataset: Dataset, size: int = LANDMARKER_SIZE, progress: bool
         what = f"clips in which it followed the face in at least {1 - MAX_MISSING_FRAMES:.0%} of the frames"
     else:
         keep = measured["found"]
+        if "landmarks" in extras:
+            extras["exact_landmarks"] = extras["landmarks"]
         extras["landmarks"], extras["blendshapes"] = measured["landmarks"], measured["blendshapes"]
         what = "images in which it found a face"
     if not keep.any():

@@ -106,7 +106,7 @@ class MeshClassifier:
         numpy.ndarray
             ``(N, 478, 6)`` float32 node features.
         """
-        from fercourse.data import Dataset
+        from fercourse.dataset import Dataset
 
         if isinstance(meshes, Dataset):
             if neutral is None:

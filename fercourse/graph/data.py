@@ -45,7 +45,7 @@ def meshes_from_images(dataset, size: int = 192, progress: bool = False):
         The meshes (``samples`` and ``extras["landmarks"]``, ``(N, 478, 3)`` float32) of
         the images with a face, with their rows of the table.
     """
-    from fercourse.data import Dataset
+    from fercourse.dataset import Dataset
     from fercourse.data.chapters import measure_landmarks
 
     if len(dataset) == 0:

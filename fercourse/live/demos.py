@@ -57,8 +57,31 @@ def frontend() -> str | None:
 _COLOURS = [(255, 64, 129), (0, 229, 255), (255, 234, 0), (118, 255, 3)]
 
 
-def draw_overlay(frame, reading: Reading, points: bool = False) -> np.ndarray:
-    """A copy of ``frame`` with the reading drawn on it: boxes, labels, optionally landmarks.
+def _draw_bars(image: np.ndarray, box, values: dict, colour, scale: float) -> None:
+    """One horizontal bar per class beside the face's box, its length the class's value (0 to 1)."""
+    import cv2
+
+    x, y, w, h = box
+    rows = len(values)
+    step = max(8, min(int(h / max(rows, 1)), int(18 * scale)))
+    font = 0.35 * step / 12
+    text_w = int(step * 2.6)
+    bar_w = int(step * 5)
+    left = x + w + 6 if x + w + 6 + text_w + bar_w < image.shape[1] else max(0, x - 6 - text_w - bar_w)
+    for k, (name, value) in enumerate(values.items()):
+        top = y + k * step
+        if top + step > image.shape[0]:
+            break
+        cv2.rectangle(image, (left, top), (left + text_w + bar_w, top + step - 1), (0, 0, 0), -1)
+        cv2.putText(image, str(name), (left + 2, top + step - 3), cv2.FONT_HERSHEY_SIMPLEX, font, (255, 255, 255), 1,
+                    cv2.LINE_AA)
+        length = int(round(bar_w * float(np.clip(value, 0.0, 1.0))))
+        if length:
+            cv2.rectangle(image, (left + text_w, top + 2), (left + text_w + length, top + step - 3), colour, -1)
+
+
+def draw_overlay(frame, reading: Reading, points: bool = False, bars: bool = False) -> np.ndarray:
+    """A copy of ``frame`` with the reading drawn on it: boxes, labels, optionally landmarks and bars.
 
     What the widget draws in the page, for plots, files and ``cv2`` windows.
 
@@ -70,6 +93,9 @@ def draw_overlay(frame, reading: Reading, points: bool = False) -> np.ndarray:
         What the pipeline saw in it.
     points : bool
         Draw each face's landmarks too (one pixel each).
+    bars : bool
+        Draw one bar per class beside each face, as long as the class's value (for
+        independent outputs such as action-unit intensities) instead of the top label.
 
     Returns
     -------
@@ -91,7 +117,9 @@ def draw_overlay(frame, reading: Reading, points: bool = False) -> np.ndarray:
             xy = np.round(f.landmarks[:, :2]).astype(int)
             inside = (xy[:, 0] >= 0) & (xy[:, 0] < image.shape[1]) & (xy[:, 1] >= 0) & (xy[:, 1] < image.shape[0])
             image[xy[inside, 1], xy[inside, 0]] = (255, 234, 0)
-        if f.label is not None:
+        if bars and f.probabilities:
+            _draw_bars(image, f.box, f.probabilities, colour, scale)
+        elif f.label is not None:
             text = f"{f.label} {f.probabilities[f.label]:.2f}"
             font = 0.6 * scale
             (tw, th), base = cv2.getTextSize(text, cv2.FONT_HERSHEY_SIMPLEX, font, thickness)
@@ -130,11 +158,14 @@ class DemoResult:
         The streaming widget, whose readings are the pipeline's history.
     truth : dict, optional
         What a synthetic clip really shows.
+    bars : bool
+        Whether :meth:`show` draws one bar per class (independent outputs) instead of the top label.
     """
 
     def __init__(self, pipeline: Pipeline, readings=(), frames=(), source: str = "", notice: str | None = None,
-                 widget=None, truth: dict | None = None):
+                 widget=None, truth: dict | None = None, bars: bool = False):
         self.pipeline, self.source, self.notice, self.widget, self.truth = pipeline, source, notice, widget, truth
+        self.bars = bool(bars)
         self._readings, self._frames = list(readings), list(frames)
         for reading, frame in zip(self._readings, self._frames):
             for f in reading.faces:  # the run keeps its frames anyway: let every face crop again
@@ -219,7 +250,7 @@ class DemoResult:
         if not pairs:
             raise InvalidInputError("This demo has no frames to show.")
         picks = np.linspace(0, len(pairs) - 1, min(count, len(pairs))).round().astype(int)
-        images = [draw_overlay(pairs[k][0], pairs[k][1], points=points) for k in picks]
+        images = [draw_overlay(pairs[k][0], pairs[k][1], points=points, bars=self.bars) for k in picks]
         boxes = [f.box for k in picks for f in pairs[k][1].faces]
         if zoom and boxes:
             height, width = images[0].shape[:2]
@@ -230,6 +261,8 @@ class DemoResult:
             pad = 0.35 * max(x1 - x0, y1 - y0)
             left, top = max(0, int(x0 - pad)), max(0, int(y0 - 1.3 * pad))
             right, bottom = min(width, int(x1 + pad)), min(height, int(y1 + 0.7 * pad))
+            if self.bars:  # room for the bars beside the box
+                right = min(width, int(x1 + 1.6 * (x1 - x0)))
             images = [image[top:bottom, left:right] for image in images]
         aspect = images[0].shape[0] / images[0].shape[1]
         fig, axes = plt.subplots(1, len(picks), figsize=(len(picks) * size, size * aspect + 0.35), squeeze=False)
@@ -248,7 +281,7 @@ class DemoResult:
 
 
 def demo(pipeline: Pipeline | None = None, *, source=None, seconds: float = 3.0, fps: float = 10.0, seed: int = 0,
-         emotion: str | None = None, points: bool = False) -> DemoResult:
+         emotion: str | None = None, points: bool = False, bars: bool = False) -> DemoResult:
     """Run a chapter's live demo: the webcam widget in a browser, a fallback source elsewhere.
 
     With ``source=None`` in JupyterLab, Notebook 7 or Colab (see :func:`frontend`)
@@ -277,6 +310,9 @@ def demo(pipeline: Pipeline | None = None, *, source=None, seconds: float = 3.0,
         The expression the fallback clip shows.
     points : bool
         Draw the landmarks too.
+    bars : bool
+        Draw one bar per class beside each face (for independent outputs, such as the
+        action-unit intensities of :class:`fercourse.actionunits.AUClassifier`).
 
     Returns
     -------
@@ -305,9 +341,9 @@ def demo(pipeline: Pipeline | None = None, *, source=None, seconds: float = 3.0,
         from fercourse.widgets import Webcam
 
         pipeline.reset()
-        widget = Webcam.for_pipeline(pipeline, points=points)
+        widget = Webcam.for_pipeline(pipeline, points=points, bars=bars)
         display(widget)
-        return DemoResult(pipeline, source="browser camera", widget=widget)
+        return DemoResult(pipeline, source="browser camera", widget=widget, bars=bars)
     if source is None:
         stream = synthetic_source(seconds, fps, seed, emotion)
     else:
@@ -323,10 +359,11 @@ def demo(pipeline: Pipeline | None = None, *, source=None, seconds: float = 3.0,
             readings.append(reading)
             frames.append(frame)
             if stream.live:
-                handle = _show_live(draw_overlay(frame, reading, points=points), handle)
+                handle = _show_live(draw_overlay(frame, reading, points=points, bars=bars), handle)
     finally:
         stream.close()
-    return DemoResult(pipeline, readings, frames, stream.name, stream.notice, truth=getattr(stream, "truth", None))
+    return DemoResult(pipeline, readings, frames, stream.name, stream.notice, truth=getattr(stream, "truth", None),
+                      bars=bars)
 
 
 def _show_live(image: np.ndarray, handle):

@@ -167,7 +167,7 @@ class Reading:
         """The label of the largest face (``None`` without a face or a classifier)."""
         return self.faces[0].label if self.faces else None
 
-    def to_overlay(self, points: bool = False, top: int = 3) -> dict:
+    def to_overlay(self, points: bool = False, top: int = 3, bars: bool = False) -> dict:
         """JSON-ready data for the widget: frame size, per-face box, label, probabilities, points.
 
         Parameters
@@ -176,6 +176,9 @@ class Reading:
             Add each face's 478 landmarks as ``[x, y]`` pairs (one decimal).
         top : int
             How many of the most likely classes to send the probabilities of.
+        bars : bool
+            Also send every class's value as ``bars`` (in the classifier's order), for
+            classifiers whose outputs are independent, such as action units.
 
         Returns
         -------
@@ -192,6 +195,8 @@ class Reading:
                 item["label"] = f.label
                 item["score"] = round(float(f.probabilities[f.label]), 3)
                 item["probabilities"] = {k: round(float(v), 3) for k, v in best}
+                if bars:
+                    item["bars"] = [[k, round(float(v), 3)] for k, v in f.probabilities.items()]
             if points and f.landmarks is not None:
                 item["points"] = np.round(f.landmarks[:, :2], 1).tolist()
             faces.append(item)

@@ -49,14 +49,16 @@ one face of your own.
 from fercourse.synth.action_units import AU_NUMBERS, EXPRESSIVENESS, face_mesh
 from fercourse.synth.canonical import canonical_mesh, neutral_mesh
 from fercourse.synth.chapters import (
+    AU_FACES_POOL,
     EYE_LEVELS,
+    au_faces,
     GRID_INTENSITIES,
     expression_faces,
     expression_patterns,
     eye_state_faces,
     synthetic_meshes,
 )
-from fercourse.synth.datasets import AU_COLUMNS, expression_aus, faces
+from fercourse.synth.datasets import AU_COLUMNS, expression_aus, faces, independent_aus
 from fercourse.synth.identity import Identity, random_identity
 from fercourse.synth.rendering import Appearance, random_appearance, render
 from fercourse.synth.videos import EXPRESSION_KINDS, au_sliders, blink_track, clips, envelope
@@ -73,6 +75,9 @@ __all__ = [
     "faces",
     "clips",
     "expression_aus",
+    "independent_aus",
+    "au_faces",
+    "AU_FACES_POOL",
     "envelope",
     "blink_track",
     "au_sliders",

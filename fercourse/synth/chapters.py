@@ -15,14 +15,23 @@ from fercourse import emotions
 from fercourse.dataset import Dataset, subject_split
 from fercourse.emotions import FER2013_LABELS, PROTOTYPES
 from fercourse.errors import InvalidInputError
-from fercourse.mesh import inter_ocular_distance
+from fercourse.mesh import inter_ocular_distance, triangles
 from fercourse.synth.action_units import face_mesh
 from fercourse.synth.canonical import neutral_mesh
-from fercourse.synth.datasets import expression_aus
+from fercourse.synth.datasets import (
+    _CHUNK,
+    AU_COLUMNS,
+    _face_chunk,
+    _subjects,
+    describe_dataset,
+    expression_aus,
+    run_jobs,
+    split_column,
+)
 from fercourse.synth.identity import random_identity
 from fercourse.synth.rendering import Appearance, random_appearance, render
 
-__all__ = ["synthetic_meshes", "EYE_LEVELS", "eye_state_faces", "GRID_INTENSITIES", "expression_patterns",
+__all__ = ["au_faces", "synthetic_meshes", "EYE_LEVELS", "eye_state_faces", "GRID_INTENSITIES", "expression_patterns",
            "expression_faces"]
 
 
@@ -324,3 +333,102 @@ def expression_faces(expressions=None, intensities=GRID_INTENSITIES, who=None, l
         images.append(row_images)
         points.append(row_points)
     return list(patterns), np.asarray(images, dtype=np.uint8), np.asarray(points, dtype=np.float32)
+
+
+#: The action units :func:`au_faces` draws by default: every AU the generator renders
+#: that a detector is commonly asked for (AU45 is rendered as closed eyes).
+AU_FACES_POOL = (1, 2, 4, 5, 6, 7, 9, 10, 12, 15, 17, 20, 23, 25, 26, 45)
+
+
+def au_faces(n: int = 1500, size: int = 128, color: bool = True, seed: int = 0, n_subjects: int | None = None,
+             aus=AU_FACES_POOL, p_active: float = 0.3, neutral_share: float = 0.1,
+             intensity: tuple[float, float] = (0.2, 1.0), max_pose: tuple[float, float, float] = (15.0, 10.0, 8.0),
+             occlusion_rate: float = 0.0, split: tuple[float, float] | None = (0.15, 0.25), workers: int = 1,
+             progress: bool = False) -> Dataset:
+    """Faces whose action units are drawn independently, with their exact intensities: AU detection data.
+
+    Every image is either a person's neutral face (no AU; each person's first image is
+    one, so every person can be calibrated against their own neutral face) or a face
+    whose AUs are switched on one by one with probability ``p_active``
+    (:func:`fercourse.synth.datasets.independent_aus`), at intensities drawn from
+    ``intensity`` (0.2 is FACS level A, 1.0 level E).  Pose, lighting and background
+    vary per image; face shape and colouring per person.
+
+    Parameters
+    ----------
+    n : int
+        Number of images.
+    size : int
+        Image side in pixels (large enough for the Face Landmarker: 128 or more).
+    color : bool
+        RGB images (``True``) or grey.
+    seed : int
+        Seed of everything random.
+    n_subjects : int, optional
+        Number of people (default: one per 30 images, at least 10).
+    aus : sequence of int
+        The AUs to draw from.
+    p_active : float
+        Probability that each AU is on in a non-neutral face.
+    neutral_share : float
+        Share of neutral faces besides each person's first.
+    intensity : tuple of 2 floats
+        Range of an active AU's intensity in [0, 1].
+    max_pose : tuple of 3 floats
+        Largest yaw, pitch and roll in degrees.
+    occlusion_rate : float
+        Share of images with a rectangle over part of the face.
+    split : tuple of 2 floats, optional
+        Validation and test fractions of the people; ``None``: every row ``unassigned``.
+    workers : int
+        Processes to render in (the result does not depend on it).
+    progress : bool
+        Show a progress bar.
+
+    Returns
+    -------
+    Dataset
+        Labels ``("neutral", "action")``; the table has ``subject``, ``split``,
+        ``variant`` (``neutral`` or ``independent``), the pose and one column per AU
+        of :data:`fercourse.synth.AU_COLUMNS` with its intensity in [0, 1];
+        ``extras["landmarks"]`` holds the exact landmarks.
+
+    Examples
+    --------
+    >>> data = au_faces(12, size=64, seed=0, split=None)
+    >>> data.table["label"].value_counts().to_dict()["action"] > 0, data.samples.shape
+    (True, (12, 64, 64, 3))
+    """
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
+        raise InvalidInputError(f"n must be a positive number of images, got {n!r}.")
+    if not isinstance(size, (int, np.integer)) or size < 16:
+        raise InvalidInputError(f"size must be an integer of at least 16 pixels, got {size!r}.")
+    unknown = sorted(set(aus) - set(int(c[2:]) for c in AU_COLUMNS))
+    if unknown or not len(aus):
+        raise InvalidInputError(f"aus must name AUs the generator renders ({', '.join(c[2:] for c in AU_COLUMNS)}), "
+                                f"got {list(aus)!r}.")
+    if not (0.0 < p_active <= 1.0 and 0.0 <= neutral_share < 1.0):
+        raise InvalidInputError("p_active must lie in (0, 1] and neutral_share in [0, 1).")
+    rng = np.random.default_rng(seed)
+    n_subjects = int(n_subjects or max(10, int(n) // 30))
+    people = _subjects(n_subjects, rng)
+    owner = np.arange(n) % n_subjects
+    rng.shuffle(owner)
+    kinds = np.where(rng.random(n) < neutral_share, "neutral", "action")
+    kinds[np.unique(owner, return_index=True)[1]] = "neutral"
+    seeds = np.random.SeedSequence(seed).spawn((n + _CHUNK - 1) // _CHUNK)
+    jobs = [
+        dict(seed=seeds[k], emotions=kinds[a : a + _CHUNK].tolist(), people=[people[i] for i in owner[a : a + _CHUNK]],
+             size=int(size), color=color, intensity=tuple(intensity), max_pose=tuple(max_pose),
+             occlusion_rate=occlusion_rate, framing="tight", au_pool=tuple(int(a) for a in aus),
+             p_active=float(p_active), triangles=triangles() if workers > 1 else None)
+        for k, a in enumerate(range(0, n, _CHUNK))
+    ]
+    parts = run_jobs(_face_chunk, jobs, workers, "action-unit faces", progress)
+    rows = [row for part in parts for row in part[2]]
+    table = pd.DataFrame(rows, columns=["label", "subject", "variant", "yaw", "pitch", "roll", *AU_COLUMNS])
+    table.insert(2, "split", split_column(table["subject"].tolist(), seed, split))
+    data = Dataset("synthetic", "image", ("neutral", "action"), np.concatenate([p[0] for p in parts]), table,
+                   {"landmarks": np.concatenate([p[1] for p in parts])})
+    data.description = describe_dataset(data, "faces")
+    return data

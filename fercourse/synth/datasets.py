@@ -25,7 +25,7 @@ from fercourse.synth.canonical import use_triangles
 from fercourse.synth.identity import Identity, random_identity
 from fercourse.synth.rendering import Appearance, random_appearance, render
 
-__all__ = ["AU_COLUMNS", "expression_aus", "faces"]
+__all__ = ["AU_COLUMNS", "expression_aus", "independent_aus", "faces"]
 
 
 #: AU columns of the generated tables, in this order.
@@ -82,6 +82,48 @@ def expression_aus(emotion: str, rng: np.random.Generator, intensity: float = 1.
     return out, name
 
 
+def independent_aus(rng: np.random.Generator, pool, p_active: float, intensity=(0.2, 1.0)) -> dict:
+    """AU intensities drawn one AU at a time: each AU of ``pool`` is on with probability ``p_active``.
+
+    Unlike :func:`expression_aus`, the AUs do not come in an expression's pattern, so
+    a detector trained on them cannot lean on co-occurrence.  Two anatomical rules
+    hold: a jaw drop (AU26) parts the lips (AU25 at least 0.4), and closed eyes (AU45)
+    leave no upper lid to raise (AU5 off).  At least one AU is on.
+
+    Parameters
+    ----------
+    rng : numpy.random.Generator
+        The source of randomness.
+    pool : sequence of int
+        The AU numbers to draw from.
+    p_active : float
+        Probability that each AU is on.
+    intensity : tuple of 2 floats
+        Range of an AU's intensity when on, in [0, 1] (1 is FACS level E, 5 on the 0-5 scale).
+
+    Returns
+    -------
+    dict
+        AU number -> intensity, for :func:`fercourse.synth.face_mesh`.
+
+    Examples
+    --------
+    >>> aus = independent_aus(np.random.default_rng(0), (1, 2, 12, 25, 26), 0.5)
+    >>> len(aus) >= 1 and all(0.2 <= v <= 1.0 for v in aus.values())
+    True
+    """
+    pool = [int(au) for au in pool]
+    lo, hi = intensity
+    aus = {au: float(rng.uniform(lo, hi)) for au in pool if rng.random() < p_active}
+    if not aus:
+        aus[pool[int(rng.integers(len(pool)))]] = float(rng.uniform(lo, hi))
+    if 26 in aus and 25 in pool:
+        aus[25] = max(aus.get(25, 0.0), 0.4)
+    if 45 in aus:
+        aus.pop(5, None)
+    return aus
+
+
 def au_row(aus: dict) -> list[float]:
     """Intensities in :data:`AU_COLUMNS` order (a one-sided AU counts at half strength)."""
     row = []
@@ -130,7 +172,11 @@ def _face_chunk(job: dict) -> tuple[np.ndarray, np.ndarray, list]:
         look = random_appearance(rng, occlusion_rate=job["occlusion_rate"], framing=job["framing"])
         look = Appearance(**{**look.__dict__, "skin": colouring.skin, "lips": colouring.lips,
                              "hair": colouring.hair, "iris": colouring.iris, "hairline": colouring.hairline})
-        aus, variant = expression_aus(emotion, rng, rng.uniform(lo, hi))
+        if job.get("au_pool"):  # action-unit faces: independent AUs, or none for a neutral face
+            aus, variant = ({}, "neutral") if emotion == "neutral" else (
+                independent_aus(rng, job["au_pool"], job["p_active"], (lo, hi)), "independent")
+        else:
+            aus, variant = expression_aus(emotion, rng, rng.uniform(lo, hi))
         pose = rng.uniform(-1.0, 1.0, 3) * np.array(job["max_pose"])
         if emotion == "sad" and rng.random() < 0.5:
             pose[1] = abs(pose[1]) + 6.0  # sad faces are often lowered

@@ -75,7 +75,8 @@ class Webcam(anywidget.AnyWidget):
     30), ``width`` and ``height`` (capture resolution, one of :data:`RESOLUTIONS`),
     ``quality`` (JPEG quality, 0.1 to 1), ``mirror`` (show the video as a mirror
     image, as people expect from a selfie camera), ``points`` (ask for and
-    draw the 478 landmarks).  Set by the kernel: ``overlay`` (the last answer),
+    draw the 478 landmarks), ``bars`` (draw one bar per class beside the face, for
+    independent outputs such as action-unit intensities).  Set by the kernel: ``overlay`` (the last answer),
     ``frames_received``, ``error`` (the last problem, for the page to show),
     ``notice``.
     """
@@ -90,6 +91,7 @@ class Webcam(anywidget.AnyWidget):
     quality = traitlets.Float(0.8).tag(sync=True)
     mirror = traitlets.Bool(True).tag(sync=True)
     points = traitlets.Bool(False).tag(sync=True)
+    bars = traitlets.Bool(False).tag(sync=True)
     overlay = traitlets.Dict().tag(sync=True)
     frames_received = traitlets.Int(0).tag(sync=True)
     error = traitlets.Unicode("").tag(sync=True)
@@ -105,9 +107,9 @@ class Webcam(anywidget.AnyWidget):
         enable_colab_widgets()
 
     @classmethod
-    def for_pipeline(cls, pipeline, points: bool = False, **traits) -> Webcam:
+    def for_pipeline(cls, pipeline, points: bool = False, bars: bool = False, **traits) -> Webcam:
         """A widget whose frames run through ``pipeline`` (a :class:`fercourse.live.Pipeline`)."""
-        widget = cls(points=points, **traits)
+        widget = cls(points=points, bars=bars, **traits)
         widget.callback = pipeline
         return widget
 
@@ -151,7 +153,7 @@ class Webcam(anywidget.AnyWidget):
         if self.callback is not None:
             answer = self.callback(frame)
         if hasattr(answer, "to_overlay"):  # a live.Reading
-            answer = answer.to_overlay(points=self.points)
+            answer = answer.to_overlay(points=self.points, bars=True) if self.bars else answer.to_overlay(points=self.points)
         elif answer is None:
             answer = {"width": int(frame.shape[1]), "height": int(frame.shape[0]), "faces": []}
         elif not isinstance(answer, dict):

@@ -19,7 +19,8 @@ or from Python, ``import_dataset("fer2013", "fer2013.tar.gz")``.  The importer
    staged tree and refuses anything that is not a plain file or folder;
 4. finds the dataset's top folder, checks fixed files (size, header, SHA-256) and
    loads the whole dataset with its loader, which validates every file; for clip
-   datasets every frame of every clip is decoded now;
+   datasets every frame of every clip is decoded now, for the action-unit datasets
+   (DISFA, BP4D) the first and last coded frame of every video or sequence;
 5. only then moves the dataset into place in one rename, and prints a summary:
    what the data is, samples per label and per split (and whether each split is the
    download's own or was made by the loader), subjects, what was left out, the

@@ -84,7 +84,19 @@ LAYOUTS: dict[str, tuple[tuple[str, ...], str]] = {
         "(put the sheet and the extracted frames in one folder and import that folder)",
     ),
     "baum": (("*/*.mp4", "*/*.avi", "*/*.mov", "*/*.mkv"), "<label>/*.mp4 or *.avi, optionally subjects.csv"),
+    "disfa": (
+        ("ActionUnit_Labels/SN*/SN*_au*.txt",),
+        "ActionUnit_Labels/SN001/SN001_au1.txt ... beside Videos_LeftCamera/LeftVideoSN001_comp.avi ... "
+        "(DISFA comes as several archives: extract the labels and the videos into one folder and import that folder)",
+    ),
+    "bp4d": (
+        ("AUCoding/AU_OCC/*.csv",),
+        "AUCoding/AU_OCC/F001_T1.csv ... (and optionally AUCoding/AU_INT/) beside Sequences/F001/T1/0001.jpg ... "
+        "(put the AU codes and the extracted frames in one folder and import that folder)",
+    ),
 }
+#: Datasets of lazy frames (one row a coded frame): the first and last frame of each recording are read at import.
+_FRAME_DATASETS = {"disfa": "camera", "bp4d": "task"}
 _SEARCH_DEPTH = 4
 
 
@@ -272,6 +284,19 @@ def _check_clips(dataset, root: Path) -> None:
             )
 
 
+def _check_frames(dataset, recording: str) -> None:
+    """Read the first and last kept frame of every video or sequence now (a truncated video, a damaged JPEG).
+
+    Reading every frame of an action-unit dataset would take hours; its ends show most damage.
+    """
+    from tqdm.auto import tqdm
+
+    groups = dataset.table.groupby(["subject", recording], sort=False).indices
+    for rows in tqdm(groups.values(), desc="reading the ends of every recording", unit="recording", leave=False):
+        for i in dict.fromkeys((int(rows[0]), int(rows[-1]))):
+            dataset.sample(i)
+
+
 def _splits(table) -> tuple[dict[str, int], dict[str, str], list[str]]:
     """Samples per split, how each split was obtained, and warnings for missing splits or none at all."""
     counts = table["split"].value_counts()
@@ -319,6 +344,8 @@ def _check(name: str, root: Path, partial: bool) -> ImportReport:
         dataset = LOADERS[name](root)
     if dataset.kind == "video":
         _check_clips(dataset, root)
+    elif name in _FRAME_DATASETS:
+        _check_frames(dataset, _FRAME_DATASETS[name])
     elif name == "ckplus":  # imported as first and last frames, but a learner may read the sequences as clips
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", UserWarning)  # the same left-out items, reported above

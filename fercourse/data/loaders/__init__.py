@@ -19,6 +19,11 @@ samm      ``SAMM/006/006_1_2/006_05562.jpg`` and                  clips at 200 f
           ``SAMM_Micro_FACS_Codes_v2.xlsx``
 baum      ``<label>/*.mp4`` or ``*.avi`` (any label folders),     clips at the file's fps
           optional ``subjects.csv``
+disfa     ``ActionUnit_Labels/SN001/SN001_au1.txt`` and           RGB video frames, one
+          ``Videos_LeftCamera/LeftVideoSN001_comp.avi``           a labelled frame
+bp4d      ``AUCoding/AU_OCC/F001_T1.csv``, optional               RGB frames, one a
+          ``AUCoding/AU_INT/AU06/F001_T1_AU06.csv``, and          coded frame
+          ``Sequences/F001/T1/0001.jpg``
 ========  =====================================================  =======================
 
 Images are grey ``uint8`` arrays (the posed datasets are grey; the few colour CK+
@@ -27,6 +32,13 @@ reads the clip as a ``(T, H, W, 3)`` RGB ``uint8`` array when called, so a whole
 micro-expression dataset never sits in memory at once.  Subject ids are kept as the
 dataset writes them (``"S005"``, ``"sub01"``, ``"006"``, ``"KA"``); FER2013 records none,
 so its subjects are all ``"unknown"`` (:data:`~fercourse.dataset.UNKNOWN_SUBJECT`).
+
+The action-unit datasets DISFA and BP4D give one lazy RGB frame a coded frame (a
+callable that reads it when called) and a table with one occurrence column an AU
+(``AU01`` ...: 1.0, 0.0, NaN not coded) and intensity columns (``AU06_intensity`` ...);
+their labels are ``("neutral", "action")``, ``"action"`` when any AU is present, and
+their ``fold`` column holds a subject-independent three-fold split (see
+:mod:`fercourse.data.loaders.actionunits`).
 
 FER2013 keeps the split its download gives (``Usage``, or the split folders).  A split
 the download lacks is made from its training rows, stratified by label with seed 0,
@@ -40,6 +52,18 @@ not part of the format (a ``README``, a sequence without a label) are left out w
 warning that says how many and which.
 """
 
+from fercourse.data.loaders.actionunits import (
+    AU_FOLDS,
+    AU_LABELS,
+    BP4D_INTENSITY_AUS,
+    BP4D_PROTOCOL_AUS,
+    DISFA_AUS,
+    DISFA_OCCURRENCE_LEVEL,
+    DISFA_PROTOCOL_AUS,
+    au_columns,
+    load_bp4d,
+    load_disfa,
+)
 from fercourse.data.loaders.fer2013 import SplitWarning, load_fer2013, load_fer2013_csv, load_fer2013_folders
 from fercourse.data.loaders.micro import as_megc, load_casme2, load_samm
 from fercourse.data.loaders.posed import load_ckplus, load_jaffe
@@ -59,4 +83,14 @@ __all__ = [
     "load_samm",
     "load_video_folders",
     "as_megc",
+    "load_disfa",
+    "load_bp4d",
+    "au_columns",
+    "AU_LABELS",
+    "AU_FOLDS",
+    "DISFA_AUS",
+    "DISFA_PROTOCOL_AUS",
+    "DISFA_OCCURRENCE_LEVEL",
+    "BP4D_PROTOCOL_AUS",
+    "BP4D_INTENSITY_AUS",
 ]

@@ -87,6 +87,16 @@ def read_gray(file: Path) -> np.ndarray:
         raise DatasetError(f"{error} Copy or download the file again.") from None
 
 
+def read_rgb(file: Path) -> np.ndarray:
+    """One image file as ``(H, W, 3)`` RGB ``uint8``; a file that does not read raises DatasetError."""
+    from fercourse import face
+
+    try:
+        return face.load_image(file)
+    except InvalidInputError as error:
+        raise DatasetError(f"{error} Copy or download the file again.") from None
+
+
 def read_frames(files: tuple[Path, ...]) -> np.ndarray:
     """A clip stored as one image a frame, as ``(T, H, W, 3)`` RGB ``uint8``."""
     from fercourse import face

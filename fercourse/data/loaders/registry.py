@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from fercourse.data.loaders.actionunits import load_bp4d, load_disfa
 from fercourse.data.loaders.fer2013 import load_fer2013
 from fercourse.data.loaders.micro import load_casme2, load_samm
 from fercourse.data.loaders.posed import load_ckplus, load_jaffe
@@ -19,11 +20,13 @@ LOADERS = {
     "casme2": load_casme2,
     "samm": load_samm,
     "baum": load_video_folders,
+    "disfa": load_disfa,
+    "bp4d": load_bp4d,
 }
 
 
 def load(name: str, root=None) -> Dataset:
-    """Load a dataset by name (``fer2013``, ``ckplus``, ``jaffe``, ``casme2``, ``samm``, ``baum``).
+    """Load a dataset by name (``fer2013``, ``ckplus``, ``jaffe``, ``casme2``, ``samm``, ``baum``, ``disfa``, ``bp4d``).
 
     Parameters
     ----------

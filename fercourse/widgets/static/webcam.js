@@ -117,7 +117,25 @@ function render({ model, el }) {
         ctx.fillStyle = "#ffea00";
         for (const [px, py] of face.points) ctx.fillRect(X(px) - 1, py * sy - 1, 2, 2);
       }
-      if (face.label) {
+      if (face.bars) {
+        // One bar per class beside the box (independent outputs such as action units).
+        const step = 16;
+        const textWidth = 44;
+        const barWidth = 80;
+        const right = Math.max(X(x), X(x + w));
+        const start = right + 6 + textWidth + barWidth <= width ? right + 6 : Math.max(0, left - 6 - textWidth - barWidth);
+        ctx.font = "12px sans-serif";
+        face.bars.forEach(([name, value], k) => {
+          const top = y * sy + k * step;
+          ctx.fillStyle = "rgba(0, 0, 0, 0.6)";
+          ctx.fillRect(start, top, textWidth + barWidth, step - 1);
+          ctx.fillStyle = "#fff";
+          ctx.fillText(name, start + 3, top + 12);
+          ctx.fillStyle = colour;
+          ctx.fillRect(start + textWidth, top + 3, barWidth * Math.min(Math.max(value, 0), 1), step - 7);
+        });
+        ctx.font = "14px sans-serif";
+      } else if (face.label) {
         const text = `${face.label} ${face.score.toFixed(2)}`;
         const tw = ctx.measureText(text).width + 8;
         const top = Math.max(y * sy - 20, 0);
