@@ -32,6 +32,7 @@ import numpy as np
 import pandas as pd
 
 from fercourse import video
+from fercourse.actionunits import OCCURRENCE_LEVEL, column
 from fercourse.checks import count
 from fercourse.data.loaders.common import (
     csv_rows,
@@ -67,8 +68,9 @@ AU_FOLDS = 3
 DISFA_AUS = (1, 2, 4, 5, 6, 9, 12, 15, 17, 20, 25, 26)
 #: The 8 DISFA AUs that AU detection papers report on.
 DISFA_PROTOCOL_AUS = (1, 2, 4, 6, 9, 12, 25, 26)
-#: A DISFA AU counts as present from this intensity on (the usual DISFA protocol).
-DISFA_OCCURRENCE_LEVEL = 2
+#: A DISFA AU counts as present from this intensity on (the usual DISFA protocol; the course's
+#: rule for every AU dataset, :data:`fercourse.actionunits.OCCURRENCE_LEVEL`).
+DISFA_OCCURRENCE_LEVEL = OCCURRENCE_LEVEL
 #: The 12 BP4D AUs that AU detection papers report on (always columns of the table).
 BP4D_PROTOCOL_AUS = (1, 2, 4, 6, 7, 10, 12, 14, 15, 17, 23, 24)
 #: The 5 BP4D AUs coded with an intensity as well (``AUCoding/AU_INT``).
@@ -104,7 +106,7 @@ def au_columns(aus, suffix: str = "") -> list[str]:
     list of str
         One name an AU, in the given order.
     """
-    return [f"AU{int(au):02d}{suffix}" for au in aus]
+    return [column(au) + suffix for au in aus]
 
 
 def _folds(subjects) -> dict[str, int]:
@@ -353,7 +355,7 @@ def load_disfa(root=None, *, every: int = 1, camera: str = "left") -> Dataset:
     table = _au_table(rows, intensity, occurrence, files)
     description = (
         f"DISFA ({side} camera): {len(table)} frames{_kept(every)} of {len(subjects)} people, 12 AUs coded 0-5; an "
-        f"AU counts as present from intensity {DISFA_OCCURRENCE_LEVEL}, and a frame with any AU present is labelled "
+        f"AU counts as present from intensity {DISFA_OCCURRENCE_LEVEL:g}, and a frame with any AU present is labelled "
         "'action'." + _split_sentence(len(subjects))
     )
     return Dataset("disfa", "image", AU_LABELS, samples, table, description=description)
