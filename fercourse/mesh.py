@@ -42,7 +42,6 @@ Only NumPy loads with this module; MediaPipe (for ``REGIONS``, :func:`edges` and
 from __future__ import annotations
 
 import functools
-import zipfile
 
 import numpy as np
 
@@ -264,15 +263,7 @@ def _geometry_metadata() -> bytes:
     """The geometry metadata inside the shipped Face Landmarker bundle (a zip archive)."""
     from fercourse import assets
 
-    bundle = assets.path("face_landmarker")
-    member = "geometry_pipeline_metadata_landmarks.binarypb"
-    try:
-        with zipfile.ZipFile(bundle) as archive:
-            return archive.read(member)
-    except (zipfile.BadZipFile, KeyError) as error:
-        raise AssetError(
-            f"The model bundle {bundle} has no readable {member} ({error}); reinstall fercourse."
-        ) from None
+    return assets.bundle_member("geometry_pipeline_metadata_landmarks.binarypb")
 
 
 @functools.cache

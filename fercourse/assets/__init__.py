@@ -14,12 +14,13 @@ from __future__ import annotations
 
 import hashlib
 import os
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
 from fercourse.errors import AssetError, InvalidInputError
 
-__all__ = ["Asset", "ASSETS", "ASSET_DIR", "path", "verify", "info", "sha256"]
+__all__ = ["Asset", "ASSETS", "ASSET_DIR", "path", "verify", "info", "sha256", "bundle_member"]
 
 #: The folder inside the installed package that holds the model files.
 ASSET_DIR = Path(__file__).resolve().parent
@@ -230,3 +231,32 @@ def info(name: str) -> Asset:
     'Apache-2.0'
     """
     return _lookup(name)
+
+
+def bundle_member(member: str, name: str = "face_landmarker") -> bytes:
+    """Bytes of one file inside a shipped model bundle (a zip archive), checked like :func:`path`.
+
+    Parameters
+    ----------
+    member : str
+        The file's name inside the bundle, e.g. ``"face_detector.tflite"``.
+    name : str
+        The asset whose bundle to open.
+
+    Returns
+    -------
+    bytes
+
+    Raises
+    ------
+    AssetError
+        If the bundle is not a readable zip archive or lacks ``member``.
+    """
+    bundle = path(name)
+    try:
+        with zipfile.ZipFile(bundle) as archive:
+            return archive.read(member)
+    except (zipfile.BadZipFile, KeyError) as error:
+        raise AssetError(
+            f"The model bundle {bundle} has no readable {member} ({error}); reinstall fercourse."
+        ) from None

@@ -21,7 +21,8 @@ from fercourse.face.images import as_rgb
 from fercourse.face.landmarker import FaceLandmarker
 from fercourse.face.landmarks import eye_centers
 from fercourse.face.results import Detection, landmark_box
-from fercourse.face.shared import bundle_member, Model, mp_image, open_models, shared_instance
+from fercourse.assets import bundle_member
+from fercourse.face.shared import Model, mp_image, open_models, shared_instance
 from fercourse.matching import match_boxes
 
 __all__ = [

@@ -8,12 +8,10 @@ from __future__ import annotations
 
 import atexit
 import weakref
-import zipfile
 
 import numpy as np
 
-from fercourse import assets
-from fercourse.errors import AssetError, InvalidInputError
+from fercourse.errors import InvalidInputError
 
 __all__: list[str] = []
 
@@ -39,18 +37,6 @@ def _close_all() -> None:
 
 
 atexit.register(_close_all)
-
-
-def bundle_member(member: str) -> bytes:
-    """Bytes of one file inside the shipped Face Landmarker bundle (a zip archive)."""
-    bundle = assets.path("face_landmarker")
-    try:
-        with zipfile.ZipFile(bundle) as archive:
-            return archive.read(member)
-    except (zipfile.BadZipFile, KeyError) as error:
-        raise AssetError(
-            f"The model bundle {bundle} has no readable {member} ({error}); reinstall fercourse."
-        ) from None
 
 
 class Model:

@@ -15,19 +15,10 @@ from fercourse import emotions
 from fercourse.dataset import Dataset, subject_split
 from fercourse.emotions import FER2013_LABELS, PROTOTYPES
 from fercourse.errors import InvalidInputError
-from fercourse.mesh import inter_ocular_distance, triangles
+from fercourse.mesh import inter_ocular_distance
 from fercourse.synth.action_units import face_mesh
 from fercourse.synth.canonical import neutral_mesh
-from fercourse.synth.datasets import (
-    _CHUNK,
-    AU_COLUMNS,
-    _face_chunk,
-    _subjects,
-    describe_dataset,
-    expression_aus,
-    run_jobs,
-    split_column,
-)
+from fercourse.synth.datasets import AU_COLUMNS, _subjects, expression_aus, render_faces
 from fercourse.synth.identity import random_identity
 from fercourse.synth.rendering import Appearance, random_appearance, render
 
@@ -416,19 +407,8 @@ def au_faces(n: int = 1500, size: int = 128, color: bool = True, seed: int = 0, 
     rng.shuffle(owner)
     kinds = np.where(rng.random(n) < neutral_share, "neutral", "action")
     kinds[np.unique(owner, return_index=True)[1]] = "neutral"
-    seeds = np.random.SeedSequence(seed).spawn((n + _CHUNK - 1) // _CHUNK)
-    jobs = [
-        dict(seed=seeds[k], emotions=kinds[a : a + _CHUNK].tolist(), people=[people[i] for i in owner[a : a + _CHUNK]],
-             size=int(size), color=color, intensity=tuple(intensity), max_pose=tuple(max_pose),
-             occlusion_rate=occlusion_rate, framing="tight", au_pool=tuple(int(a) for a in aus),
-             p_active=float(p_active), triangles=triangles() if workers > 1 else None)
-        for k, a in enumerate(range(0, n, _CHUNK))
-    ]
-    parts = run_jobs(_face_chunk, jobs, workers, "action-unit faces", progress)
-    rows = [row for part in parts for row in part[2]]
-    table = pd.DataFrame(rows, columns=["label", "subject", "variant", "yaw", "pitch", "roll", *AU_COLUMNS])
-    table.insert(2, "split", split_column(table["subject"].tolist(), seed, split))
-    data = Dataset("synthetic", "image", ("neutral", "action"), np.concatenate([p[0] for p in parts]), table,
-                   {"landmarks": np.concatenate([p[1] for p in parts])})
-    data.description = describe_dataset(data, "faces")
-    return data
+    settings = dict(size=int(size), color=color, intensity=tuple(intensity), max_pose=tuple(max_pose),
+                    occlusion_rate=occlusion_rate, framing="tight", au_pool=tuple(int(a) for a in aus),
+                    p_active=float(p_active))
+    return render_faces(kinds, people, owner, ("neutral", "action"), seed, split, settings, workers, progress,
+                        desc="action-unit faces")

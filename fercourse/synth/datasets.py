@@ -288,15 +288,29 @@ def faces(
     if framing not in ("tight", "portrait"):
         raise InvalidInputError(f"framing must be 'tight' or 'portrait', got {framing!r}.")
     people, emotion_of, owner = plan(n, labels, n_subjects or max(10, int(n) // 25), seed)
+    settings = dict(size=int(size), color=color, intensity=(lo, hi), max_pose=tuple(max_pose),
+                    occlusion_rate=occlusion_rate, framing=framing)
+    return render_faces(emotion_of, people, owner, labels, seed, split, settings, workers, progress)
+
+
+def render_faces(kinds, people, owner, labels, seed: int, split, settings: dict, workers: int = 1,
+                 progress: bool = False, desc: str = "synthetic faces") -> Dataset:
+    """Render planned faces in fixed chunks (in ``workers`` processes) and assemble the labelled data set.
+
+    ``kinds[i]`` is face ``i``'s label (an expression, or ``"neutral"``/``"action"`` when
+    ``settings`` has an ``au_pool``), ``people[owner[i]]`` its person; ``settings`` holds
+    the rendering options of :func:`_face_chunk`.  Shared by :func:`faces` and
+    :func:`fercourse.synth.au_faces`; the chunks, and so the result, do not depend on ``workers``.
+    """
+    n = len(kinds)
     seeds = np.random.SeedSequence(seed).spawn((n + _CHUNK - 1) // _CHUNK)
     jobs = [
-        dict(seed=seeds[k], emotions=emotion_of[a : a + _CHUNK].tolist(),
-             people=[people[i] for i in owner[a : a + _CHUNK]], size=int(size), color=color,
-             intensity=(lo, hi), max_pose=tuple(max_pose), occlusion_rate=occlusion_rate, framing=framing,
+        dict(seed=seeds[k], emotions=kinds[a : a + _CHUNK].tolist(),
+             people=[people[i] for i in owner[a : a + _CHUNK]], **settings,
              triangles=triangles() if workers > 1 else None)
         for k, a in enumerate(range(0, n, _CHUNK))
     ]
-    parts = run_jobs(_face_chunk, jobs, workers, "synthetic faces", progress)
+    parts = run_jobs(_face_chunk, jobs, workers, desc, progress)
     rows = [row for part in parts for row in part[2]]
     table = pd.DataFrame(rows, columns=["label", "subject", "variant", "yaw", "pitch", "roll", *AU_COLUMNS])
     table.insert(2, "split", split_column(table["subject"].tolist(), seed, split))
