@@ -45,6 +45,30 @@ def test_embedded_data_is_the_generator_with_its_description():
     assert data.with_landmarks(faces) is faces  # exact landmarks already there
 
 
+def test_aligned_faces_are_cut_like_the_live_pipeline_cuts_a_face():
+    from fercourse import face
+
+    portraits = synth.faces(14, size=96, color=True, framing="portrait", seed=3)
+    aligned = data.expressions(14, size=48, seed=3, aligned=True)
+    assert aligned.samples.shape == (14, 48, 48) and aligned.samples.dtype == np.uint8
+    assert aligned.table.equals(portraits.table) and "landmarks" not in aligned.extras
+    # each face is the live pipeline's crop of the same portrait at twice the size
+    expected = face.expression_crop(portraits.sample(5), portraits.extras["landmarks"][5], size=48)
+    np.testing.assert_array_equal(aligned.sample(5), expected)
+    assert "cut 48 x 48 grey by the eyes" in data.describe(aligned)
+    # the default tight faces are framed differently: the same person's face fills more of the image
+    assert not np.array_equal(data.expressions(14, size=48, seed=3).sample(5), aligned.sample(5))
+
+
+def test_aligned_crops_need_landmarks_and_keep_real_faces_as_they_are(real):
+    with pytest.raises(InvalidInputError, match="with_landmarks"):
+        data.aligned_crops(data.Dataset("x", "image", ("a",), np.zeros((1, 8, 8), np.uint8),
+                                        pd.DataFrame({"label": ["a"], "subject": ["s"], "split": ["train"]})))
+    write_fer2013_csv(real / "fer2013" / "fer2013.csv", _fer_rows(COUNTS))
+    np.testing.assert_array_equal(data.expressions(50, seed=0, aligned=True).samples,
+                                  data.expressions(50, seed=0).samples)  # FER2013 keeps its own crop
+
+
 def test_real_data_small_budget_is_a_sample_stratified_by_split_and_label(real):
     write_fer2013_csv(real / "fer2013" / "fer2013.csv", _fer_rows(COUNTS))
     faces = data.expressions(50, seed=0)

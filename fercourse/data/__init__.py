@@ -19,10 +19,12 @@ from fercourse.dataset import (
 )
 from fercourse.data import loaders
 from fercourse.data.loaders import *  # noqa: F403  (the loaders, listed in loaders.__all__)
+from fercourse.data.own_faces import OWN_FACES, add_own_face, own_faces, own_faces_folder
 from fercourse.data.chapters import (
     AU_DATASETS,
     MICRO_DATASETS,
     action_units,
+    aligned_crops,
     describe,
     expressions,
     micro_expressions,
@@ -33,4 +35,5 @@ from fercourse.data.chapters import (
 
 __all__ = ["Dataset", "IMAGE_COLUMNS", "UNKNOWN_SUBJECT", "VIDEO_COLUMNS", "check_no_leak", "loso_folds", "subject_split"]
 __all__ += loaders.__all__
-__all__ += ["AU_DATASETS", "action_units", "MICRO_DATASETS", "describe", "expressions", "micro_expressions", "split_summary", "stays_synthetic", "with_landmarks"]
+__all__ += ["OWN_FACES", "add_own_face", "own_faces", "own_faces_folder"]
+__all__ += ["AU_DATASETS", "action_units", "aligned_crops", "MICRO_DATASETS", "describe", "expressions", "micro_expressions", "split_summary", "stays_synthetic", "with_landmarks"]

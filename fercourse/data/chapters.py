@@ -133,7 +133,8 @@ def _split_counts(dataset: Dataset) -> str:
     return ", ".join(f"{counts.get(s, 0):,} {s}" for s in ("train", "val", "test") if counts.get(s, 0))
 
 
-def expressions(n: int | None = 700, size: int = 48, seed: int = 0, **synthetic_options) -> Dataset:
+def expressions(n: int | None = 700, size: int = 48, seed: int = 0, aligned: bool = False,
+                **synthetic_options) -> Dataset:
     """The still faces every chapter trains on.
 
     Embedded data: ``n`` synthetic faces (:func:`fercourse.synth.faces`, ``size`` x
@@ -141,6 +142,13 @@ def expressions(n: int | None = 700, size: int = 48, seed: int = 0, **synthetic_
     the data directory with its own split; with the ``small`` budget a sample of ``n``
     faces stratified by split and label (``n=None``, or the ``full`` budget, keeps all),
     resized to ``size`` if that is not 48.  The synthetic options are then ignored.
+
+    ``aligned=True`` frames synthetic faces the way :class:`fercourse.live.Pipeline`
+    frames a face in a photo or a webcam frame: each is rendered as a colour portrait
+    at twice ``size`` and cut with :func:`aligned_crops` (levelled on the eye line,
+    cut by eye distance, grey).  A model that will read the live pipeline's crops
+    should train on these; the default ``tight`` faces fill the image the way FER2013's
+    do instead.  FER2013's faces are kept as the dataset cropped them.
 
     Parameters
     ----------
@@ -150,6 +158,8 @@ def expressions(n: int | None = 700, size: int = 48, seed: int = 0, **synthetic_
         Side of the square grey faces, in pixels.
     seed : int
         Seed of the generator or of the sample.
+    aligned : bool
+        Synthetic faces framed like the live pipeline's crops (see above).
     **synthetic_options
         Further keyword arguments of :func:`fercourse.synth.faces`.
 
@@ -166,7 +176,11 @@ def expressions(n: int | None = 700, size: int = 48, seed: int = 0, **synthetic_
     from fercourse import face, synth
 
     if not config.use_real_data():
-        return synth.faces(7000 if n is None else n, size=size, seed=seed, **synthetic_options)
+        if not aligned:
+            return synth.faces(7000 if n is None else n, size=size, seed=seed, **synthetic_options)
+        options = {"color": True, "framing": "portrait", **synthetic_options}
+        portraits = synth.faces(7000 if n is None else n, size=2 * count(size, "size"), seed=seed, **options)
+        return aligned_crops(portraits, size)
     full = load_fer2013()
     faces = full
     if n is not None and config.budget() == "small":
@@ -180,6 +194,46 @@ def expressions(n: int | None = 700, size: int = 48, seed: int = 0, **synthetic_
         sentence += (f" Small budget: a sample of {len(faces):,} of its {len(full):,} faces, stratified by split and "
                      f"label ({_split_counts(faces)}); FERCOURSE_BUDGET=full uses all of them.")
     return _with_description(faces, sentence)
+
+
+def aligned_crops(dataset: Dataset, size: int = 48) -> Dataset:
+    """Every face of an image dataset cut the way the live pipeline cuts faces.
+
+    Each image becomes :func:`fercourse.face.expression_crop` of itself, placed by its
+    ``extras["landmarks"]`` (the generator's exact ones, or the landmarker's from
+    :func:`with_landmarks`): ``size`` x ``size``, grey, levelled on the eye line.  This is
+    the crop :class:`fercourse.live.Pipeline` and :func:`fercourse.detect` feed an
+    expression model, so a model trained on it meets the same framing on a webcam.
+    The landmarks are not carried over (they would need the same cut).
+
+    Parameters
+    ----------
+    dataset : Dataset
+        Image data with ``extras["landmarks"]``.
+    size : int
+        Side of the crops, in pixels.
+
+    Returns
+    -------
+    Dataset
+        The crops with the same table, labels and name, ``(N, size, size)`` ``uint8``.
+
+    Raises
+    ------
+    InvalidInputError
+        If ``dataset`` is not image data with landmarks, or ``size`` is not a positive integer.
+    """
+    from fercourse import face
+
+    if not isinstance(dataset, Dataset) or dataset.kind != "image" or "landmarks" not in dataset.extras:
+        raise InvalidInputError("aligned_crops needs an image Dataset with extras['landmarks']; "
+                                "measure them first with data.with_landmarks(dataset).")
+    size = count(size, "size")
+    crops = np.stack([face.expression_crop(dataset.sample(i), dataset.extras["landmarks"][i], size=size)
+                      for i in range(len(dataset))]) if len(dataset) else np.zeros((0, size, size), np.uint8)
+    cropped = Dataset(dataset.name, "image", dataset.labels, crops, dataset.table)
+    text = describe(dataset).rstrip(".")
+    return _with_description(cropped, f"{text}; each cut {size} x {size} grey by the eyes, as the live pipeline cuts faces.")
 
 
 def _combine(parts: list[Dataset]) -> Dataset:

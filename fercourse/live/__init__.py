@@ -12,7 +12,9 @@ Every chapter ends with a live cell built from three pieces:
   ``cv2.VideoCapture`` (:class:`CameraSource`, for local kernels and VS Code), a
   video or image file, frames in memory, and the deterministic synthetic clip
   that every demo falls back to when there is no camera (:func:`synthetic_source`);
-* :func:`demo` and :func:`snapshot`, the calls a chapter makes.
+* :func:`demo` and :func:`snapshot`, the calls a chapter makes, and :func:`evaluate`,
+  which reads labelled photos (your own face: :func:`fercourse.data.own_faces`) with
+  every model.
 
 >>> from fercourse import live
 >>> pipe = live.Pipeline()                          # doctest: +SKIP
@@ -25,6 +27,7 @@ the page to the kernel and nowhere else, and the models run offline.
 
 from fercourse.live.classifiers import CropClassifier, FeatureClassifier, as_classifier
 from fercourse.live.demos import DemoResult, demo, draw_overlay, frontend, snapshot
+from fercourse.live.evaluation import NO_FACE, PhotoEvaluation, evaluate
 from fercourse.live.faces import FRAME_SIZE, Face, Reading, fit_frame
 from fercourse.live.pipeline import BlinkCounter, Meter, Pipeline
 from fercourse.live.sources import CameraSource, Source, open_source, synthetic_source
@@ -49,4 +52,7 @@ __all__ = [
     "DemoResult",
     "demo",
     "snapshot",
+    "NO_FACE",
+    "PhotoEvaluation",
+    "evaluate",
 ]
