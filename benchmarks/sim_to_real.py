@@ -80,7 +80,8 @@ def train_models(quick: bool) -> dict:
     models[name] = live.FeatureClassifier(blend, lambda f: f.mesh.blendshape_vector(), classes=labels)
     notes[name] = {"own test split": blend.score(scores[(side == "test") & found], colour.y()[(side == "test") & found])}
 
-    # Chapter 05: mini-Xception, 6 epochs, on faces that fill the image (former) and on aligned crops (now).
+    # Chapter 05: mini-Xception, 6 epochs, on faces that fill the image (former) and on aligned crops (now);
+    # the aligned crops' split (the last one made) also trains the fine-tuned FER2013 models.
     for name, aligned in (("ch05 mini-Xception, tight faces (former)", False), ("ch05 mini-Xception, aligned crops", True)):
         faces = data.expressions(1400, size=48, seed=0, aligned=aligned)
         sets = [train.arrays(faces, s) for s in ("train", "val", "test")]
@@ -89,6 +90,12 @@ def train_models(quick: bool) -> dict:
         train.fit(net, sets[0], sets[1], epochs=2 if quick else 6, lr=3e-3, progress=False)
         models[name] = cnn.TorchFER(net, classes=faces.labels)
         notes[name] = {"own test split": float((train.predict_proba(net, sets[2][0]).argmax(1) == sets[2][1]).mean())}
+    # Chapter 05's live cell: the shipped FER2013 network with its last layer retrained on the aligned crops.
+    pretrained = cnn.PretrainedFER()
+    for pull in (0.0, 0.01, 0.1):
+        name = f"ch05 fine-tuned FER2013, pull {pull}" + (" (live cell)" if pull == 0.01 else "")
+        models[name] = cnn.FineTunedFER(pretrained).fit(*sets[0], pull=pull)
+        notes[name] = {"own test split": float((models[name].predict_proba(sets[2][0]).argmax(1) == sets[2][1]).mean())}
 
     # Chapter 06: the GCN on the generator's meshes (as the chapter trains it), and on measured ones:
     # the same kind of faces rendered as colour portraits and measured by the landmarker.

@@ -9,7 +9,8 @@ Two frameworks, one interface:
   them by name; :data:`PARAMETERS` lists their sizes for 48 x 48 grey input and
   seven classes (a test checks them).
 * The real model that ships with the course, mini-Xception trained on FER2013
-  (Arriaga et al.), a tf.keras model: :class:`PretrainedFER`.
+  (Arriaga et al.), a tf.keras model: :class:`PretrainedFER`, and the same network with
+  its last layer retrained on new faces (transfer learning): :class:`FineTunedFER`.
 
 Both sides are classifiers with ``predict_proba(faces)`` / ``predict(faces)``
 (:class:`TorchFER` wraps a trained PyTorch model), and both get Grad-CAM maps:
@@ -22,7 +23,7 @@ import numpy as np
 
 from fercourse import assets, mesh
 from fercourse._env import keras, quiet_stderr
-from fercourse.checks import count, finite, is_image, pixel_values
+from fercourse.checks import count, finite, is_image, pixel_values, positive
 from fercourse.emotions import FER2013_LABELS
 from fercourse.errors import InvalidInputError
 from fercourse.models import Registry
@@ -31,6 +32,7 @@ __all__ = [
     "BaseClassifier",
     "PretrainedFER",
     "TorchFER",
+    "FineTunedFER",
     "SimpleCNN",
     "MiniXception",
     "DeXpression",
@@ -183,6 +185,13 @@ class PretrainedFER(BaseClassifier):
     def _prepare(self, faces, first: int = 0) -> np.ndarray:
         return (_face_batch(faces, self.input_size, first) * 2.0 - 1.0)[..., None]
 
+    def _in_batches(self, network, faces) -> np.ndarray:
+        # ``batch_size`` faces at a time through a traced network, so memory stays flat.
+        faces = _face_list(faces)
+        step = self.batch_size
+        return np.concatenate([network(self._prepare(faces[i : i + step], first=i)).numpy()
+                               for i in range(0, len(faces), step)])
+
     def predict_proba(self, faces) -> np.ndarray:
         """Class probabilities, shape ``(n_faces, 7)``, computed ``batch_size`` faces at a time
         (memory stays flat however many faces there are).
@@ -202,11 +211,38 @@ class PretrainedFER(BaseClassifier):
         InvalidInputError
             If there is no face or a crop is not a valid image.
         """
-        faces = _face_list(faces)
-        step = self.batch_size
-        return np.concatenate([
-            self._forward(self._prepare(faces[i : i + step], first=i)).numpy() for i in range(0, len(faces), step)
-        ])
+        return self._in_batches(self._forward, faces)
+
+    def head(self):
+        """The network's last convolution, the layer that turns its feature maps into one map per class."""
+        return [layer for layer in self.model.layers if type(layer).__name__ == "Conv2D"][-1]
+
+    def features(self, faces) -> np.ndarray:
+        """What the network sees in each face: the maps its last convolution reads.
+
+        Everything before :meth:`head` was learned from the 28,709 FER2013 training photos;
+        :class:`FineTunedFER` trains a new last layer on these maps.
+
+        Parameters
+        ----------
+        faces : numpy.ndarray or list of numpy.ndarray
+            One face crop (grey or RGB, any size) or a list/batch of crops.
+
+        Returns
+        -------
+        numpy.ndarray
+            ``(n_faces, 4, 4, 128)`` float32 (height, width, channels).
+        """
+        if not hasattr(self, "_features"):
+            from fercourse._env import tensorflow
+
+            tf = tensorflow()
+            extractor = keras().Model(self.model.input, self.head().input)
+            self._features = tf.function(
+                lambda batch: extractor(batch, training=False),
+                input_signature=[tf.TensorSpec([None, self.input_size, self.input_size, 1], tf.float32)],
+            )
+        return self._in_batches(self._features, faces)
 
     def grad_cam(self, faces, target=None) -> np.ndarray:
         """Grad-CAM maps ``(N, 64, 64)`` in [0, 1] of the last convolution (see :func:`keras_grad_cam`).
@@ -295,6 +331,127 @@ from fercourse._env import torch as _torch_module  # noqa: E402
 
 torch = _torch_module()  # PyTorch set up for deterministic numerics (fercourse._env)
 nn = torch.nn
+
+
+class FineTunedFER(BaseClassifier):
+    """Transfer learning: the shipped FER2013 mini-Xception with a new last layer trained on your faces.
+
+    Everything up to the last convolution stays as FER2013 trained it (a frozen feature
+    extractor, :meth:`PretrainedFER.features`); only that convolution, 3 x 3 from 128 maps to
+    one map per class followed by global averaging, is trained again, starting from its
+    FER2013 weights.  ``pull`` keeps the new weights near the old ones (the L2-SP penalty of
+    Li et al. 2018): the loss is the cross-entropy plus ``pull`` times the squared distance
+    from the starting weights, so what the network learned from real photos is not forgotten
+    while it adapts.  ``pull=0`` is plain fine-tuning; a large ``pull`` keeps the shipped model.
+
+    Before :meth:`fit` it answers exactly as the shipped model.  Labels follow
+    :data:`fercourse.emotions.FER2013_LABELS` (the course's synthetic faces use the same order).
+
+    Parameters
+    ----------
+    pretrained : PretrainedFER or None
+        The network to start from (default: a new :class:`PretrainedFER`).
+
+    Attributes
+    ----------
+    pretrained : PretrainedFER
+        The frozen feature extractor.
+    layer : torch.nn.Conv2d
+        The trained last layer (128 -> 7 maps, 3 x 3).
+    start : dict
+        The layer's FER2013 weights (``weight``, ``bias``), what ``pull`` pulls towards.
+    history : dict
+        After :meth:`fit`: the loss per step (``loss``) and the training accuracy at the end.
+    """
+
+    input_size = PretrainedFER.input_size
+
+    def __init__(self, pretrained: PretrainedFER | None = None):
+        if pretrained is None:
+            pretrained = PretrainedFER()
+        if not isinstance(pretrained, PretrainedFER):
+            raise InvalidInputError(f"FineTunedFER starts from a PretrainedFER, got {type(pretrained).__name__}.")
+        self.pretrained = pretrained
+        kernel, bias = (np.asarray(w, dtype=np.float32) for w in pretrained.head().get_weights())
+        self.layer = nn.Conv2d(kernel.shape[2], kernel.shape[3], kernel.shape[0], padding=kernel.shape[0] // 2)
+        with torch.no_grad():  # tf.keras stores (height, width, in, out); PyTorch (out, in, height, width)
+            self.layer.weight.copy_(torch.from_numpy(kernel.transpose(3, 2, 0, 1).copy()))
+            self.layer.bias.copy_(torch.from_numpy(bias))
+        self.start = {name: value.detach().clone() for name, value in self.layer.named_parameters()}
+        self.history: dict = {}
+
+    def _patches(self, maps: np.ndarray):
+        # Averaging is linear, so "convolve, then average over positions" equals "average the 3 x 3
+        # patches the convolution reads, then apply its weights once": (n, 128 * 9) per face.
+        grid = torch.from_numpy(np.ascontiguousarray(maps.transpose(0, 3, 1, 2)))  # to (n, channels, h, w)
+        k = self.layer.kernel_size[0]
+        return torch.nn.functional.unfold(grid, k, padding=self.layer.padding[0]).mean(dim=2)
+
+    def _logits(self, patches):
+        return patches @ self.layer.weight.reshape(len(self.classes), -1).T + self.layer.bias
+
+    def fit(self, faces, labels, pull: float = 0.01, steps: int = 300, lr: float = 1e-2) -> FineTunedFER:
+        """Train the last layer on ``faces`` (full-batch Adam, ``steps`` steps), starting from FER2013's weights.
+
+        Parameters
+        ----------
+        faces : numpy.ndarray or list of numpy.ndarray
+            Face crops, as :meth:`predict_proba` takes them.
+        labels : array_like of int
+            One class index per face, in :data:`fercourse.emotions.FER2013_LABELS` order.
+        pull : float
+            Weight of the squared distance from the FER2013 weights (0 for plain fine-tuning).
+        steps : int
+            Optimiser steps; every step sees all the faces (their features are computed once).
+        lr : float
+            Adam's learning rate.  Nothing in the run is random: the start is FER2013's layer and
+            every step uses every face.
+
+        Returns
+        -------
+        FineTunedFER
+            ``self``, trained.
+
+        Raises
+        ------
+        InvalidInputError
+            If the labels are not one class index per face, or ``pull``, ``steps`` or ``lr`` is out of range.
+        """
+        maps = self.pretrained.features(faces)
+        y = np.asarray(labels)
+        if y.shape != (len(maps),) or not np.issubdtype(y.dtype, np.integer) or y.min() < 0 or y.max() >= len(self.classes):
+            raise InvalidInputError(
+                f"labels must be one class index (0 to {len(self.classes) - 1}, in the order {list(self.classes)}) "
+                f"per face: got shape {y.shape} and dtype {y.dtype} for {len(maps)} faces."
+            )
+        pull = positive(pull, "pull", allow_zero=True)
+        steps = count(steps, "steps")
+        lr = positive(lr, "lr")
+        patches = self._patches(maps)
+        targets = torch.from_numpy(y.astype(np.int64))
+        optimiser = torch.optim.Adam(self.layer.parameters(), lr=lr)
+        losses = []
+        for _ in range(steps):
+            optimiser.zero_grad()
+            loss = torch.nn.functional.cross_entropy(self._logits(patches), targets)
+            loss = loss + pull * ((self.layer.weight - self.start["weight"]) ** 2).sum()
+            loss.backward()
+            optimiser.step()
+            losses.append(loss.item())
+        with torch.no_grad():
+            accuracy = float((self._logits(patches).argmax(1) == targets).float().mean())
+        self.history = {"loss": losses, "train accuracy": accuracy}
+        return self
+
+    def moved(self) -> float:
+        """How far training moved the last layer: the distance from the FER2013 weights over their size."""
+        with torch.no_grad():
+            return float(torch.linalg.norm(self.layer.weight - self.start["weight"]) / torch.linalg.norm(self.start["weight"]))
+
+    def predict_proba(self, faces) -> np.ndarray:
+        """Class probabilities ``(n_faces, 7)`` (see :meth:`PretrainedFER.predict_proba`)."""
+        with torch.no_grad():
+            return torch.softmax(self._logits(self._patches(self.pretrained.features(faces))), dim=1).numpy()
 
 
 def _conv_bn(c_in: int, c_out: int, k: int = 3, stride: int = 1, groups: int = 1, act: type | None = nn.ReLU):

@@ -120,3 +120,67 @@ def test_torch_wrapper_has_the_pretrained_interface():
     assert all(label in FER2013_LABELS for label in wrapped.predict(faces))
     with pytest.raises(InvalidInputError):
         cnn.TorchFER(cnn.build("hybrid"))
+
+
+# --- Transfer learning: the shipped network with its last layer retrained ---------------------
+
+
+@pytest.fixture(scope="module")
+def rendered():
+    from fercourse import synth
+
+    faces = synth.faces(140, size=48, seed=4)
+    return faces.samples, faces.y()
+
+
+def test_features_are_what_the_last_layer_reads(model, rendered):
+    images, _ = rendered
+    maps = model.features(images[:5])
+    assert maps.shape == (5, 4, 4, 128) and maps.dtype == np.float32
+    # The shipped last layer applied to these maps gives the shipped probabilities.
+    logits = model.head()(maps).numpy().mean(axis=(1, 2))
+    softmax = np.exp(logits - logits.max(1, keepdims=True))
+    assert np.allclose(softmax / softmax.sum(1, keepdims=True), model.predict_proba(images[:5]), atol=1e-5)
+
+
+def test_fine_tuned_starts_as_the_shipped_model(model, rendered):
+    images, _ = rendered
+    tuned = cnn.FineTunedFER(model)
+    assert np.allclose(tuned.predict_proba(images[:20]), model.predict_proba(images[:20]), atol=1e-5)
+    assert tuned.moved() == 0.0
+    crop = face.crop_square(astronaut(), face.detect_mesh(astronaut()).box, size=64)
+    assert tuned.predict(crop).tolist() == ["happy"]
+
+
+def test_fine_tuning_fits_new_faces_and_the_pull_holds_it_back(model, rendered):
+    images, y = rendered
+    train, test = slice(0, 100), slice(100, None)
+    shipped = float(np.mean(model.predict_proba(images[test]).argmax(1) == y[test]))
+    free = cnn.FineTunedFER(model).fit(images[train], y[train], pull=0.0, steps=200)
+    held = cnn.FineTunedFER(model).fit(images[train], y[train], pull=1.0, steps=200)
+    assert free.history["loss"][-1] < free.history["loss"][0]
+    assert free.history["train accuracy"] > 0.9
+    assert float(np.mean(free.predict_proba(images[test]).argmax(1) == y[test])) > shipped + 0.2
+    assert held.moved() < free.moved() / 3  # the pull keeps the layer near FER2013's weights
+    # The same data and settings give the same layer: nothing in a run is random.
+    again = cnn.FineTunedFER(model).fit(images[train], y[train], pull=0.0, steps=200)
+    assert np.array_equal(again.layer.weight.detach().numpy(), free.layer.weight.detach().numpy())
+
+
+@pytest.mark.parametrize("labels, kwargs, message", [
+    ([0, 1, 7], {}, "class index"),
+    ([0.5, 1, 2], {}, "class index"),
+    ([0, 1], {}, "per face"),
+    ([0, 1, 2], {"pull": -1}, "pull"),
+    ([0, 1, 2], {"steps": 0}, "steps"),
+    ([0, 1, 2], {"lr": 0}, "lr"),
+])
+def test_fine_tuning_refuses_bad_labels_and_settings(model, rendered, labels, kwargs, message):
+    images, _ = rendered
+    with pytest.raises(InvalidInputError, match=message):
+        cnn.FineTunedFER(model).fit(images[:3], labels, **kwargs)
+
+
+def test_fine_tuned_needs_the_shipped_network():
+    with pytest.raises(InvalidInputError, match="PretrainedFER"):
+        cnn.FineTunedFER(object())
