@@ -221,17 +221,9 @@ class PretrainedFER(BaseClassifier):
         """What the network sees in each face: the maps its last convolution reads.
 
         Everything before :meth:`head` was learned from the 28,709 FER2013 training photos;
-        :class:`FineTunedFER` trains a new last layer on these maps.
-
-        Parameters
-        ----------
-        faces : numpy.ndarray or list of numpy.ndarray
-            One face crop (grey or RGB, any size) or a list/batch of crops.
-
-        Returns
-        -------
-        numpy.ndarray
-            ``(n_faces, 4, 4, 128)`` float32 (height, width, channels).
+        :class:`FineTunedFER` trains a new last layer on these maps.  ``faces`` are taken as
+        :meth:`predict_proba` takes them; the result is ``(n_faces, 4, 4, 128)`` float32
+        (height, width, channels).
         """
         if not hasattr(self, "_features"):
             from fercourse._env import tensorflow
