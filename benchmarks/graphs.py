@@ -13,15 +13,8 @@ from __future__ import annotations
 import time
 
 import numpy as np
+from timing import best_of
 
-
-def _best_of(function, repeats: int = 3) -> float:
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        function()
-        times.append(time.perf_counter() - start)
-    return min(times)
 
 
 def main() -> None:
@@ -32,9 +25,9 @@ def main() -> None:
     print(f"import fercourse.graph (TensorFlow, Spektral, MediaPipe): {time.perf_counter() - start:.1f} s")
     config.seed_everything(0)
     meshes = synth.synthetic_meshes(1400, seed=0)
-    print(f"1,400 synthetic meshes: {_best_of(lambda: synth.synthetic_meshes(1400, seed=0), 1):.2f} s")
+    print(f"1,400 synthetic meshes: {best_of(lambda: synth.synthetic_meshes(1400, seed=0), 1):.2f} s")
     points = meshes.samples[:1000]
-    features_ms = 1000 * _best_of(lambda: graph.node_features(points)) / len(points)
+    features_ms = 1000 * best_of(lambda: graph.node_features(points)) / len(points)
     print(f"node features: {features_ms:.3f} ms per mesh")
 
     train = graph.graphs(meshes, "train")
@@ -45,7 +38,7 @@ def main() -> None:
         history = graph.fit(model, train, val, epochs=2)
         classifier = graph.MeshClassifier(model, meshes.labels)
         classifier.predict_proba(points[:256])
-        forward_ms = 1000 * _best_of(lambda c=classifier: c.predict_proba(points[:256])) / 256
+        forward_ms = 1000 * best_of(lambda c=classifier: c.predict_proba(points[:256])) / 256
         rows.append((name, graph.count_parameters(model), history["seconds"] / 2 * 1000 / len(train), forward_ms))
     print(f"{'network':>8} {'weights':>8} {'training, ms per mesh and epoch':>32} {'inference, ms per mesh':>23}")
     for name, weights, train_ms, forward_ms in rows:

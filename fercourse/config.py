@@ -13,7 +13,7 @@ notebook with the functions below:
     * ``embedded`` (the default, and what the book shows): the synthetic face
       generator, offline, nothing to download;
     * ``real``: the datasets you imported into the data directory (FER2013 for the
-      still-image chapters, CASME II and/or SAMM for the temporal chapter).
+      still-image chapters, CASME II, SAMM and/or SMIC-HS for the temporal chapter).
 
 ``FERCOURSE_BUDGET``
     How much the chapters train:

@@ -81,7 +81,7 @@ SAMM_LABELS: tuple[str, ...] = (
     "anger", "contempt", "disgust", "fear", "happiness", "sadness", "surprise", "others",
 )
 
-#: SMIC's three classes (its folders are named ``po``, ``ne`` and ``sur``).
+#: SMIC's three classes: the names of its class folders (its clip folders shorten them to ``ne``, ``po``, ``sur``).
 SMIC_LABELS: tuple[str, ...] = ("negative", "positive", "surprise")
 
 #: The three classes of the MEGC 2019 composite benchmark (CASME II + SAMM + SMIC).

@@ -195,7 +195,7 @@ def classifier_of(model, classes=None):
 # ---------------------------------------------------------------------------------- evaluation
 
 #: The keys of every :func:`evaluate` result.
-RESULT_KEYS = ("name", "n", "classes", "accuracy", "uf1", "uar", "confusion", "per_class", "predicted",
+RESULT_KEYS = ("name", "n", "classes", "accuracy", "interval", "uf1", "uar", "confusion", "per_class", "predicted",
                "probabilities", "predict_ms", "fit_s", "model")
 
 
@@ -274,7 +274,8 @@ def _fitted(model, fit):
         return estimator, time.perf_counter() - start
 
 
-def evaluate(model, data, *, split: str | None = None, classes=None, name: str | None = None, fit=None) -> dict:
+def evaluate(model, data, *, split: str | None = None, classes=None, name: str | None = None, fit=None,
+             groups=None) -> dict:
     """Score a model on labelled data: the same measures and the same result keys for every chapter.
 
     Parameters
@@ -298,13 +299,19 @@ def evaluate(model, data, *, split: str | None = None, classes=None, name: str |
     fit : Dataset or tuple, optional
         For a scikit-learn model: fit a fresh copy (``sklearn.base.clone``) on these
         ``(inputs, labels)`` first (a Dataset: its train split) and report the time.
+    groups : array-like or str, optional
+        The person of each test sample (or, for a Dataset, the name of a table column
+        such as ``"subject"``): the accuracy then gets a 95 % bootstrap interval that
+        resamples people (:func:`fercourse.metrics.bootstrap_interval`, 1,000 resamples,
+        seed 0).  A test set of a few people gives a wide one.
 
     Returns
     -------
     dict
         With the keys of :data:`RESULT_KEYS`: ``name``; ``n`` (samples); ``classes``;
         ``accuracy``, ``uf1`` (macro-F1) and ``uar`` (balanced accuracy), see
-        :mod:`fercourse.metrics`; ``confusion`` (``(k, k)`` counts, rows = true class,
+        :mod:`fercourse.metrics`; ``interval`` (the accuracy's ``(low, high)`` bootstrap
+        interval over ``groups``, ``None`` without them); ``confusion`` (``(k, k)`` counts, rows = true class,
         in the order of ``classes``); ``per_class`` (precision, recall, F1, support);
         ``predicted`` (the predicted labels, values of ``classes``); ``probabilities``
         (``(n, k)``, ``None`` for a scikit-learn model without ``predict_proba``);
@@ -343,11 +350,16 @@ def evaluate(model, data, *, split: str | None = None, classes=None, name: str |
         predicted = probabilities.argmax(axis=1)
     if len(predicted) != len(truth):
         raise InvalidInputError(f"evaluate: {len(predicted)} predictions for {len(truth)} labels.")
+    interval = None
+    if groups is not None:
+        people = _groups_of(groups, data, split, len(truth))
+        interval = metrics.bootstrap_interval(truth, predicted, groups=people)[1:]
     result = {
         "name": name or getattr(model, "name", None) or type(model).__name__,
         "n": len(truth),
         "classes": labels,
         **metrics.scores(truth, predicted, labels),
+        "interval": interval,
         "predicted": np.asarray(labels)[predicted],
         "probabilities": probabilities,
         "predict_ms": 1000 * predict_s / len(truth),
@@ -355,6 +367,26 @@ def evaluate(model, data, *, split: str | None = None, classes=None, name: str |
         "model": model if fit is not None else classifier,
     }
     return {key: result[key] for key in RESULT_KEYS}
+
+
+def _groups_of(groups, data, split, n: int) -> np.ndarray:
+    """The person of each evaluated sample: an array, or a column of a Dataset's table."""
+    from fercourse.dataset import Dataset
+
+    if isinstance(groups, str):
+        if not isinstance(data, Dataset):
+            raise InvalidInputError(
+                f"evaluate: groups={groups!r} names a table column, which only a Dataset has; pass one group "
+                "per test sample instead."
+            )
+        part = data.split(split) if split else data
+        if groups not in part.table:
+            raise InvalidInputError(f"evaluate: the table has no column {groups!r} (it has {list(part.table.columns)}).")
+        groups = part.table[groups]
+    people = np.asarray(groups)
+    if people.ndim != 1 or len(people) != n:
+        raise InvalidInputError(f"evaluate: groups holds {people.shape} values for {n} test samples; give one per sample.")
+    return people
 
 
 # ---------------------------------------------------------------------------------- registries

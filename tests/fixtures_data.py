@@ -117,6 +117,49 @@ def make_fer2013_folders(root: Path) -> Path:
     return root
 
 
+# ----------------------------------------------------------------------- FER+
+
+#: The header of FER+'s ``fer2013new.csv``.
+FERPLUS_HEADER = "Usage,Image name,neutral,happiness,surprise,sadness,anger,disgust,fear,contempt,unknown,NF"
+#: Nine rows of FER+ beside nine FER2013 rows: (Usage, FER+ image name, votes in the file's order: neutral,
+#: happiness, surprise, sadness, anger, disgust, fear, contempt, unknown, NF; FER2013's code), and what FER+'s
+#: majority rule makes of each (None: left out).  Image names do not follow the row numbers, as FER+'s do not.
+FERPLUS_ROWS = [
+    ("Training", "fer0000000.png", (0, 10, 0, 0, 0, 0, 0, 0, 0, 0), 3, "happy"),  # unchanged
+    ("Training", "fer0000001.png", (6, 0, 0, 1, 0, 0, 0, 0, 3, 0), 4, "neutral"),  # 6 of 9 left: sad -> neutral
+    ("Training", "", (0, 0, 0, 0, 0, 0, 0, 0, 0, 10), 0, None),  # no image name: not a face
+    ("Training", "fer0000002.png", (5, 5, 0, 0, 0, 0, 0, 0, 0, 0), 6, None),  # 5-5: no majority
+    ("Training", "fer0000003.png", (1, 1, 5, 0, 0, 0, 1, 0, 2, 0), 2, "surprise"),  # 5 of 10, but 5 of 7 left
+    ("PublicTest", "fer0000004.png", (0, 4, 0, 0, 0, 0, 0, 6, 0, 0), 3, "contempt"),  # FER2013 has no contempt
+    ("PublicTest", "fer0000005.png", (0, 0, 0, 0, 3, 0, 0, 0, 7, 0), 0, None),  # majority unknown
+    ("PrivateTest", "fer0000006.png", (0, 0, 0, 0, 7, 2, 0, 0, 0, 0), 0, "angry"),  # 9 votes, as one real row
+    ("PrivateTest", "fer0000007.png", (4, 0, 0, 0, 0, 0, 0, 0, 0, 6), 6, None),  # majority NF
+]
+
+
+def ferplus_rows(rows=None) -> list[str]:
+    """The data lines of a ``fer2013new.csv`` (default: :data:`FERPLUS_ROWS`)."""
+    rows = FERPLUS_ROWS if rows is None else rows
+    return [",".join([usage, name, *map(str, votes)]) for usage, name, votes, *_ in rows]
+
+
+def write_ferplus_csv(path: Path, lines=None, header: str = FERPLUS_HEADER) -> Path:
+    """FER+'s label file: ``header`` and ``lines`` (default: :func:`ferplus_rows`)."""
+    lines = ferplus_rows() if lines is None else lines
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("\n".join([header] + list(lines)) + "\n")
+    return path
+
+
+def make_ferplus(root: Path, faces: Path | None = None) -> Path:
+    """``fer2013new.csv`` (:data:`FERPLUS_ROWS`) in ``root`` and the matching FER2013 rows in ``faces``
+    (default: ``root/fer2013.csv``, beside it).  FER2013 row i's pixels are all 10 * (i + 1)."""
+    write_ferplus_csv(root / "fer2013new.csv")
+    rows = [(code, pixel_text(10 * (i + 1)), usage) for i, (usage, _, _, code, _) in enumerate(FERPLUS_ROWS)]
+    write_fer2013_csv(faces if faces is not None else root / "fer2013.csv", rows)
+    return root
+
+
 # ----------------------------------------------------------------------- CK+
 
 
@@ -197,6 +240,30 @@ def make_samm(root: Path) -> Path:
             [6, "006_1_3", 1, 6001, 6002, -1, 4, "Micro - 1/2", "R12", None, "Other"],
         ],
     )
+    return root
+
+
+# ---------------------------------------------------------------------- SMIC
+
+#: The clips of make_smic: (subject, class folder, clip folder) -> (first frame number, frames).
+SMIC_CLIPS = {
+    ("s1", "negative", "s1_ne_01"): (36237, 5),
+    ("s1", "positive", "s1_po_01"): (1, 4),
+    ("s3", "negative", "s3_ne_02"): (120, 3),
+    ("s3", "surprise", "s3_sur_01"): (9998, 6),
+}
+
+
+def make_smic(root: Path, top: str = "HS") -> Path:
+    """SMIC-HS in miniature under ``root/top``: :data:`SMIC_CLIPS` as ``<subject>/micro/<class>/<clip>/
+    image<NNNNNN>.bmp``, plus what the real download has beside them and the loader skips: a ``non_micro``
+    clip of s1, a subject s2 with only ``non_micro``, and a ``NIR`` camera folder beside ``HS``."""
+    hs = root / top
+    for (subject, label, clip), (first, count) in SMIC_CLIPS.items():
+        write_clip(hs / subject / "micro" / label / clip, [f"image{first + i:06d}.bmp" for i in range(count)])
+    write_clip(hs / "s1" / "non_micro" / "s1_non_01", [f"image{n:06d}.bmp" for n in range(500, 503)])
+    write_clip(hs / "s2" / "non_micro" / "s2_non_01", [f"image{n:06d}.bmp" for n in range(7, 9)])
+    write_clip(hs.parent / "NIR" / "s1" / "micro" / "negative" / "s1_ne_01", ["image000001.bmp"])
     return root
 
 

@@ -1,6 +1,6 @@
 """Small stand-ins for the real dataset downloads, in the formats their owners distribute.
 
-The course reads FER2013, CASME II, SAMM, CK+, JAFFE, DISFA and BP4D in their published layouts
+The course reads FER2013, FER+, CASME II, SAMM, SMIC, CK+, JAFFE, DISFA and BP4D in their published layouts
 (:mod:`fercourse.data.loaders`) after ``python -m fercourse data import`` has checked
 them.  Those datasets are licensed and cannot ship with the tests, so this module writes
 stand-ins: the same files, names, headers, image sizes, colour modes, numbering and
@@ -37,6 +37,15 @@ importer's dataset name for each):
     (the public-test faces are in ``test/``).  Its files are JPEGs named after the CSV's
     usage and an id, not ``im<k>.png`` (that naming, with the folders ``disgusted``,
     ``fearful`` and ``surprised``, belongs to another Kaggle upload).
+``ferplus``  ``fer2013new.csv`` (written only when asked for: ``only=["ferplus"]``)
+    FER+'s label file for the faces of the ``fer2013`` stand-in, row for row: header
+    ``Usage,Image name,neutral,happiness,surprise,sadness,anger,disgust,fear,contempt,unknown,NF``,
+    the Usage of each FER2013 row, an image name ``fer0000000.png`` ... (empty, with all
+    ten votes on ``NF``, for a few rows FER+ found no face in; the numbering skips those
+    rows, as FER+'s does) and ten votes a row (nine on one row, as in the published
+    file).  Most rows give FER2013's label a majority, some another emotion (contempt
+    among them), some no majority or a majority of ``unknown``.  It holds no faces: import
+    FER2013 first.
 ``casme2``  folder ``CASME2/``
     ``CASME2_RAW_selected/subNN/EPxx_yy[f]/img<N>.jpg``: 640x480 colour JPEG frames,
     numbered from an arbitrary start (``img46.jpg`` ...) without gaps, the face about
@@ -52,6 +61,14 @@ importer's dataset name for each):
     header (Subject, Filename, Inducement Code, Onset Frame, Apex Frame, Offset Frame,
     Duration, Type, Action Units, Notes, Estimated Emotion), subjects as text
     (``"006"``), SAMM's capitalised words (``Anger``, ``Other`` ...), one Offset Frame of -1.
+``smic``  folder ``SMIC_all_raw/`` (written only when asked for: ``only=["smic"]``)
+    ``HS/s<N>/micro/<negative|positive|surprise>/s<N>_<ne|po|sur>_<k>/image<frame:06d>.bmp``:
+    SMIC-HS's 640x480 colour BMP frames (uncompressed, as SMIC's), numbered from an
+    arbitrary start, subjects drawn from s1..s20 (the others absent), 11 to 20 frames a
+    clip that run from onset to offset (SMIC gives no apex; the rendered peak lies
+    between 35 % and 65 % of the clip), plus one ``non_micro/`` clip of neutral frames
+    a subject, which the loader skips.  Negative clips show disgust, sadness, anger
+    or fear; positive ones happiness.
 ``ckplus``  folder ``CK+/``
     ``cohn-kanade-images/S005/001/S005_001_00000001.png`` (640x490 grey PNGs; one
     subject in 640x480 colour, as a few real CK+ subjects are), each sequence from a
@@ -135,14 +152,16 @@ DATASET_OF = {
     "fer2013": "fer2013",
     "fer2013-kaggle": "fer2013",
     "fer2013-folders": "fer2013",
+    "ferplus": "ferplus",
     "casme2": "casme2",
     "samm": "samm",
+    "smic": "smic",
     "ckplus": "ckplus",
     "jaffe": "jaffe",
     "disfa": "disfa",
     "bp4d": "bp4d",
 }
-#: What :func:`write_standins` writes unless told otherwise (the AU datasets only on request).
+#: What :func:`write_standins` writes unless told otherwise (FER+, SMIC and the AU datasets only on request).
 DEFAULT_STANDINS = ("fer2013", "fer2013-kaggle", "fer2013-folders", "casme2", "samm", "ckplus", "jaffe")
 
 #: The file or folder name of each stand-in, as the download is called.
@@ -150,8 +169,10 @@ FILES = {
     "fer2013": "fer2013.tar.gz",
     "fer2013-kaggle": "challenges-in-representation-learning-facial-expression-recognition-challenge.zip",
     "fer2013-folders": "archive.zip",
+    "ferplus": "fer2013new.csv",
     "casme2": "CASME2",
     "samm": "SAMM",
+    "smic": "SMIC_all_raw",
     "ckplus": "CK+",
     "jaffe": "jaffe",
     "disfa": "DISFA",
@@ -366,7 +387,55 @@ def _write_fer2013(folder: Path, n: int, seed: int, which: set[str]) -> dict[str
             split = "train" if use == "Training" else "test"
             members[f"{split}/{FER2013_LABELS[code]}/{use}_{number}.jpg"] = _jpeg(image, quality=95)
         out["fer2013-folders"] = _write_zip(folder / FILES["fer2013-folders"], members)
+    if "ferplus" in which:
+        out["ferplus"] = folder / FILES["ferplus"]
+        out["ferplus"].write_text(_ferplus_text(codes, usage, seed))
     return out
+
+
+#: fer2013new.csv's vote columns for each FER2013 code (0 angry ... 6 neutral): anger, disgust, fear,
+#: happiness, sadness, surprise, neutral.
+_FERPLUS_COLUMN_OF_CODE = (4, 5, 6, 1, 3, 2, 0)
+
+
+def _ferplus_votes(rng: np.random.Generator, code: int) -> list[int]:
+    """Ten votes for one face: usually a majority for its FER2013 label, else another emotion, none, or unknown."""
+    votes = [0] * 10
+    draw = rng.random()
+    if draw < 0.1:  # no majority: two choices of five votes each
+        first, second = rng.choice(8, size=2, replace=False)
+        votes[first], votes[second] = 5, 5
+        return votes
+    if draw < 0.14:
+        winner = 8  # unknown
+    elif draw < 0.3:
+        winner = int(rng.choice([c for c in range(8) if c != _FERPLUS_COLUMN_OF_CODE[code]]))  # contempt among them
+    else:
+        winner = _FERPLUS_COLUMN_OF_CODE[code]
+    votes[winner] = int(rng.integers(6, 11))
+    for _ in range(10 - votes[winner]):
+        votes[int(rng.choice([c for c in range(9) if c != winner]))] += 1
+    return votes
+
+
+def _ferplus_text(codes, usage, seed: int) -> str:
+    """fer2013new.csv for the stand-in's FER2013 rows (in fer2013.csv's order)."""
+    rng = np.random.default_rng([seed, 1])
+    n = len(codes)
+    dropped = set(rng.choice(n, size=max(1, n // 100), replace=False).tolist())
+    nine = int(rng.choice([i for i in range(n) if i not in dropped]))
+    lines, number = [",".join(("Usage", "Image name", "neutral", "happiness", "surprise", "sadness", "anger",
+                               "disgust", "fear", "contempt", "unknown", "NF"))], 0
+    for i, (code, use) in enumerate(zip(codes, usage)):
+        if i in dropped:
+            lines.append(",".join([use, ""] + ["0"] * 9 + ["10"]))
+            continue
+        votes = _ferplus_votes(rng, int(code))
+        if i == nine:
+            votes[int(np.argmax(votes))] -= 1
+        lines.append(",".join([use, f"fer{number:07d}.png"] + [str(v) for v in votes]))
+        number += 1
+    return "\n".join(lines) + "\n"
 
 
 # ------------------------------------------------------------------ scenes
@@ -589,6 +658,51 @@ def _write_samm(folder: Path, n_clips: int, seed) -> Path:
     return root
 
 
+# ------------------------------------------------------------------ SMIC-HS
+
+SMIC_CAMERA = _Camera(640, 480, 480, 320, 0.45, True, (0.55, 0.52, 0.48), 2.5)
+SMIC_SUBJECTS = range(1, 21)
+SMIC_CYCLE = ("negative", "positive", "surprise")
+#: The emotions a negative SMIC clip is rendered as, and the word for each class's folder name.
+SMIC_NEGATIVE = ("disgust", "sadness", "anger", "fear")
+SMIC_CODES = {"negative": "ne", "positive": "po", "surprise": "sur"}
+
+
+def _write_smic(folder: Path, n_clips: int, seed) -> Path:
+    rng = np.random.default_rng(seed)
+    camera = SMIC_CAMERA
+    root = folder / FILES["smic"]
+    hs = root / "HS"
+    subjects = _micro_subjects(rng, n_clips, SMIC_SUBJECTS)
+    people = _people(rng, subjects)
+    noise = _Noise(camera, rng)
+    count: dict[tuple, int] = {}
+    for label, subject in _plan_clips(n_clips, SMIC_CYCLE, "smic", subjects):
+        code = SMIC_CODES[label]
+        count[subject, code] = count.get((subject, code), 0) + 1
+        clip = hs / f"s{subject}" / "micro" / label / f"s{subject}_{code}_{count[subject, code]:02d}"
+        clip.mkdir(parents=True)
+        n = int(rng.integers(11, 21))
+        apex = int(round((n - 1) * rng.uniform(0.35, 0.65)))
+        word = str(rng.choice(SMIC_NEGATIVE)) if label == "negative" else {"positive": "happiness"}.get(label, label)
+        aus = _expression(word, rng, float(rng.uniform(0.3, 0.6)))
+        person = people[subject]
+        pose = tuple(rng.uniform(-1, 1, 3) * (5.0, 4.0, 3.0))
+        first = int(rng.integers(1000, 90_000))
+        for f, frame in enumerate(_frames(rng, camera, person, _look(person, camera, rng), aus,
+                                          _strength(n, 0, apex, n - 1), np.zeros(n), pose, noise)):
+            _save(clip / f"image{first + f:06d}.bmp", frame)
+    for subject in subjects:  # one clip without a micro-expression a person, as SMIC's non_micro folders
+        clip = hs / f"s{subject}" / "non_micro" / f"s{subject}_01"
+        clip.mkdir(parents=True)
+        person = people[subject]
+        first = int(rng.integers(1000, 90_000))
+        for f, frame in enumerate(_frames(rng, camera, person, _look(person, camera, rng), {}, np.zeros(6),
+                                          np.zeros(6), (0.0, 0.0, 0.0), noise)):
+            _save(clip / f"image{first + f:06d}.bmp", frame)
+    return root
+
+
 # ----------------------------------------------------------------------- CK+
 
 
@@ -798,8 +912,9 @@ def write_standins(folder, n_faces: int = 300, n_clips: int = 24, seed: int = 0,
     ``n_faces`` FER2013 faces (at least 20; the three FER2013 forms hold the same faces),
     ``n_clips`` CASME II clips and as many SAMM clips (at least 8 each, over
     ``n_clips // 3`` subjects, 2 to 8), ``max(n_clips // 2, 4)`` labelled CK+ sequences
-    (and one without a label) and 70 JAFFE photos; with ``only``, also DISFA (4 subjects,
-    48 frames each, both cameras) and BP4D (4 subjects, 2 tasks, 24 coded frames each).
+    (and one without a label) and 70 JAFFE photos; with ``only``, also FER+'s label file
+    for the FER2013 faces, ``n_clips`` SMIC-HS clips, DISFA (4 subjects, 48 frames each,
+    both cameras) and BP4D (4 subjects, 2 tasks, 24 coded frames each).
     ``only`` (names of :data:`DATASET_OF`) writes just those; by default the names of
     :data:`DEFAULT_STANDINS`.  Each download is new: an existing one raises ``FileExistsError``.
     """
@@ -814,15 +929,18 @@ def write_standins(folder, n_faces: int = 300, n_clips: int = 24, seed: int = 0,
     taken = [FILES[name] for name in which if (folder / FILES[name]).exists()]
     if taken:
         raise FileExistsError(f"{folder} already holds {', '.join(sorted(taken))}; write the stand-ins somewhere new.")
-    names = ("fer2013", "casme2", "samm", "ckplus", "jaffe", "disfa", "bp4d")  # child i's seed does not depend on n
+    # child i's seed does not depend on n, nor on the names added after it
+    names = ("fer2013", "casme2", "samm", "ckplus", "jaffe", "disfa", "bp4d", "smic")
     seeds = dict(zip(names, np.random.SeedSequence(seed).spawn(len(names))))
     out = {}
-    if which & {"fer2013", "fer2013-kaggle", "fer2013-folders"}:
+    if which & {"fer2013", "fer2013-kaggle", "fer2013-folders", "ferplus"}:
         out.update(_write_fer2013(folder, n_faces, int(seeds["fer2013"].generate_state(1)[0] % 100_000), which))
     if "casme2" in which:
         out["casme2"] = _write_casme2(folder, n_clips, seeds["casme2"])
     if "samm" in which:
         out["samm"] = _write_samm(folder, n_clips, seeds["samm"])
+    if "smic" in which:
+        out["smic"] = _write_smic(folder, n_clips, seeds["smic"])
     if "ckplus" in which:
         out["ckplus"] = _write_ckplus(folder, max(n_clips // 2, 4), seeds["ckplus"])
     if "jaffe" in which:
@@ -842,7 +960,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Write stand-ins of the real dataset downloads (see the module).")
     parser.add_argument("outdir", help="folder to write into (the downloads must not exist there yet)")
     parser.add_argument("--faces", type=int, default=300, help="FER2013 faces (default 300)")
-    parser.add_argument("--clips", type=int, default=24, help="CASME II clips, and SAMM clips (default 24)")
+    parser.add_argument("--clips", type=int, default=24,
+                        help="CASME II clips, and SAMM (and SMIC) clips (default 24)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--only", nargs="+", choices=list(DATASET_OF), help="write just these")
     args = parser.parse_args(argv)
@@ -851,7 +970,7 @@ def main(argv: list[str] | None = None) -> int:
     for name, path in paths.items():
         print(f"{name:16s} {DATASET_OF[name]:8s} {_size(path) / 2**20:7.1f} MiB  {path}")
     print(f"written in {time.perf_counter() - start:.1f} s; import with: python -m fercourse data import <name> <path>"
-          " (--partial for the FER2013 CSV forms)")
+          " (--partial for the FER2013 CSV forms and FER+)")
     return 0
 
 

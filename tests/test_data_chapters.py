@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from fixtures_data import DISFA_SUBJECTS, make_casme2, make_disfa, make_samm, pixel_text, write_fer2013_csv
+from fixtures_data import DISFA_SUBJECTS, make_casme2, make_disfa, make_samm, make_smic, pixel_text, write_fer2013_csv
 
 from fercourse import config, data, emotions, synth
 from fercourse.data import chapters
@@ -111,6 +111,35 @@ def test_micro_datasets_are_combined_as_in_megc(real):
     only = data.micro_expressions(None, datasets=["samm"])
     assert only.name == "samm" and len(only) == 2
     assert len(data.micro_expressions(2)) == 2  # the small budget samples clips
+
+
+def test_the_megc_2019_composite_with_smic(real):
+    from fercourse import temporal
+
+    make_casme2(real / "casme2")
+    make_samm(real / "samm")
+    make_smic(real / "smic")
+    clips = data.micro_expressions(None)
+    assert data.MICRO_DATASETS == ("casme2", "samm", "smic")
+    assert clips.name == "casme2+samm+smic" and len(clips) == 8
+    table = clips.table
+    assert table["dataset"].tolist() == ["casme2"] * 2 + ["samm"] * 2 + ["smic"] * 4
+    assert set(table["subject"]) == {"casme2/sub01", "casme2/sub02", "samm/006", "smic/s1", "smic/s3"}
+    assert table.groupby("dataset")["fps"].first().to_dict() == {"casme2": 200.0, "samm": 200.0, "smic": 100.0}
+    # CASME II's second clip has '/' for its apex, SMIC marks none: their apexes are middle frames
+    assert table["apex_annotated"].tolist() == [True, False, True, True, False, False, False, False]
+    assert ((table["onset"] <= table["apex"]) & (table["apex"] <= table["offset"])
+            & (table["offset"] < table["n_frames"])).all()
+    assert "SMIC-HS (HS/): 4 clips of 2 people at 100 fps" in data.describe(clips)
+    megc = temporal.with_megc_labels(clips)
+    assert megc.labels == emotions.MEGC_LABELS and len(megc) == 7  # SAMM's 'others' has no MEGC class
+    assert megc.table.groupby("dataset")["label"].apply(list).to_dict() == {
+        "casme2": ["positive", "negative"], "samm": ["negative"],
+        "smic": ["negative", "positive", "negative", "surprise"]}
+    assert megc.table["emotion"].tolist()[:3] == ["happiness", "repression", "anger"]
+    assert megc.sample(6).shape == (6, 8, 8, 3)
+    only = data.micro_expressions(None, datasets=["smic", "casme2"])
+    assert only.name == "smic+casme2" and len(only) == 6
 
 
 def test_stays_synthetic_speaks_only_with_real_data(capsys):

@@ -16,7 +16,9 @@ from fixtures_data import (
     make_fer2013_competition,
     make_fer2013_kaggle_folders,
     make_fer2013_tar_gz,
+    make_ferplus,
     make_jaffe,
+    make_smic,
     make_video_folders,
     tar_folder,
     tar_with_link,
@@ -377,3 +379,47 @@ def test_a_truncated_disfa_video_or_a_damaged_bp4d_frame_is_refused_at_import(tm
     with pytest.raises(DatasetError, match=r"0102\.jpg could not be decoded.*Copy or download the file again"):
         importer.import_dataset("bp4d", bp4d)
     assert not (data_dir / "disfa").exists() and not (data_dir / "bp4d").exists() and leftovers(data_dir) == []
+
+
+def test_ferplus_label_file_imports_after_fer2013(tmp_path, data_dir):
+    download = make_ferplus(tmp_path / "FERPlus-master", faces=tmp_path / "kaggle" / "fer2013.csv")
+    with pytest.raises(DatasetError, match=r"holds labels only; its faces are FER2013's.*import FER2013"):
+        importer.import_dataset("ferplus", download / "fer2013new.csv", partial=True)
+    assert not (data_dir / "ferplus").exists() and leftovers(data_dir) == []
+    with pytest.raises(DatasetError, match=r"fer2013new\.csv has 9 rows; the published file has 35,887"):
+        importer.import_dataset("ferplus", download / "fer2013new.csv")
+    importer.import_dataset("fer2013", tmp_path / "kaggle" / "fer2013.csv", partial=True)
+    (download / "src").mkdir()
+    (download / "src" / "ferplus.py").write_text("# the repository's code")
+    report = importer.import_dataset("ferplus", zip_folder(download, tmp_path / "FERPlus-master.zip",
+                                                           prefix="FERPlus-master/"), partial=True)
+    assert (data_dir / "ferplus" / "fer2013new.csv").is_file()
+    assert report.kind == "image" and report.samples == 5
+    assert report.label_counts == {"angry": 1, "happy": 1, "surprise": 1, "neutral": 1, "contempt": 1}
+    text = str(report)
+    assert "  per split: train 3 (official), val 1 (official), test 1 (official)" in text
+    assert "SHA-256 of fer2013new.csv:" in text and "about: FER+ (fer2013new.csv with fer2013.csv): 5 of" in text
+
+
+def test_ferplus_folder_with_both_files_imports(tmp_path, data_dir):
+    report = importer.import_dataset("ferplus", make_ferplus(tmp_path / "both"), partial=True)
+    assert sorted(report.sha256) == ["fer2013.csv", "fer2013new.csv"] and report.samples == 5
+    assert sorted(p.name for p in (data_dir / "ferplus").iterdir()) == ["fer2013.csv", "fer2013new.csv"]
+
+
+@pytest.mark.parametrize("given", ["download", "HS"])
+def test_smic_folder_imports_and_every_frame_is_decoded(tmp_path, data_dir, given):
+    root = make_smic(tmp_path / "SMIC_all_raw")
+    report = importer.import_dataset("smic", root if given == "download" else root / "HS")
+    assert (data_dir / "smic" / "HS" / "s1" / "micro" / "negative" / "s1_ne_01" / "image036237.bmp").is_file()
+    assert report.kind == "video" and report.samples == 4 and report.subjects == ["s1", "s3"]
+    assert report.label_counts == {"negative": 2, "positive": 1, "surprise": 1}
+    assert "left out: nothing" in str(report) and leftovers(data_dir) == []
+
+
+def test_a_truncated_smic_frame_is_refused_at_import(tmp_path, data_dir):
+    root = make_smic(tmp_path / "SMIC_all_raw")
+    truncate(root / "HS" / "s3" / "micro" / "surprise" / "s3_sur_01" / "image010001.bmp", keep=0.4)
+    with pytest.raises(DatasetError, match=r"image010001\.bmp.*Copy or download the clip again"):
+        importer.import_dataset("smic", root)
+    assert not (data_dir / "smic").exists() and leftovers(data_dir) == []

@@ -9,7 +9,11 @@ import pandas as pd
 from fixtures_data import (
     CASME2_HEADER,
     FER_FOLDER_COUNTS,
+    FERPLUS_HEADER,
+    FERPLUS_ROWS,
+    SMIC_CLIPS,
     fer2013_rows,
+    ferplus_rows,
     make_casme2,
     make_ckplus,
     make_fer2013_competition,
@@ -17,11 +21,15 @@ from fixtures_data import (
     make_fer2013_kaggle_folders,
     make_fer2013_tar_gz,
     make_jaffe,
+    make_ferplus,
     make_samm,
+    make_smic,
     make_video_folders,
     pixel_text,
     truncate,
+    write_clip,
     write_fer2013_csv,
+    write_ferplus_csv,
     write_image,
     write_video,
     write_xlsx,
@@ -270,8 +278,158 @@ def test_fer2013_default_place_is_the_data_directory(tmp_path, monkeypatch):
 
 
 def test_unknown_dataset_name():
-    with pytest.raises(InvalidInputError, match="Unknown dataset 'affectnet'; the course can load: fer2013, ckplus"):
+    with pytest.raises(InvalidInputError,
+                       match="Unknown dataset 'affectnet'; the course can load: fer2013, ferplus, ckplus"):
         data.load("affectnet")
+
+
+# ----------------------------------------------------------------------- FER+
+
+
+def test_ferplus_reads_the_votes_beside_fer2013_and_keeps_the_majority_labels(tmp_path):
+    ds = data.load_ferplus(make_ferplus(tmp_path / "ferplus"))
+    expected = [row for row in FERPLUS_ROWS if row[4] is not None]
+    assert ds.name == "ferplus" and ds.kind == "image" and ds.labels == emotions.CANONICAL_LABELS
+    assert ds.samples.shape == (5, 48, 48) and ds.samples.dtype == np.uint8
+    assert ds.samples[:, 0, 0].tolist() == [10, 20, 50, 60, 80]  # FER2013 rows 1, 2, 5, 6 and 8, in order
+    assert ds.table["label"].tolist() == [row[4] for row in expected]
+    assert ds.table["label"].tolist() == ["happy", "neutral", "surprise", "contempt", "angry"]
+    assert ds.table["fer2013_label"].tolist() == ["happy", "sad", "fear", "happy", "angry"]
+    assert ds.table["split"].tolist() == ["train", "train", "train", "val", "test"]
+    assert set(ds.table["split_source"]) == {"official"} and set(ds.table["subject"]) == {UNKNOWN_SUBJECT}
+    assert ds.table["image_name"].tolist() == [row[1] for row in expected]
+    assert ds.table[list(data.FERPLUS_VOTE_COLUMNS)].values.tolist() == [list(row[2]) for row in expected]
+    assert data.FERPLUS_VOTE_COLUMNS == (
+        "votes_neutral", "votes_happy", "votes_surprise", "votes_sad", "votes_angry", "votes_disgust", "votes_fear",
+        "votes_contempt", "votes_unknown", "votes_not_face")
+    assert ds.table["fer2013_line"].tolist() == [2, 3, 6, 7, 9] and ds.table["ferplus_line"].tolist() == [2, 3, 6, 7, 9]
+    assert ds.y().tolist() == [3, 6, 5, 7, 0]  # contempt is the course's eighth expression
+    assert ds.description == (
+        "FER+ (fer2013new.csv with fer2013.csv): 5 of FER2013's 9 faces, each labelled by the majority of its 10 "
+        "annotators, official split: 3 train (Training), 1 val (PublicTest), 1 test (PrivateTest). Left out as FER+ "
+        "leaves them out: 1 not a face (no image name), 1 without a majority, 1 whose majority is 'unknown' and 1 "
+        "whose majority is 'not a face'. FER+ changes the FER2013 label of 3 of these faces (60.0%); fer2013_label "
+        "keeps the old one. FER2013 records no subject ids, so the same person may appear in more than one split; "
+        "the leak check cannot apply."
+    )
+
+
+@pytest.mark.parametrize("votes, label", [(row[2], row[4]) for row in FERPLUS_ROWS if row[1]] + [
+    ((1, 0, 2, 4, 2, 0, 0, 0, 1, 0), None),  # 4 of the 8 votes left after the single ones: no majority
+    ((4, 6, 0, 0, 0, 0, 0, 0, 0, 0), "happy"),
+    ((0, 0, 0, 6, 0, 0, 0, 0, 0, 4), "sad"),
+    ((0, 0, 0, 0, 0, 0, 0, 0, 0, 0), None),
+    ((1, 1, 1, 1, 1, 1, 1, 1, 1, 1), None),  # every vote alone: nothing left
+    ([2.0, 0, 0, 0, 0, 0, 0, 0, 0, 0], "neutral"),
+])
+def test_ferplus_majority_rule(votes, label):
+    assert data.ferplus_majority(votes) == label
+
+
+@pytest.mark.parametrize("votes", [(1, 2, 3), (0, 0, 0, 0, 0, 0, 0, 0, 0, -1), [0.5] + [0] * 9, "0123456789",
+                                   [float("nan")] * 10, None])
+def test_ferplus_majority_refuses_what_is_not_ten_counts(votes):
+    with pytest.raises(InvalidInputError, match=r"ferplus_majority: votes must be 10 whole numbers of at least 0"):
+        data.ferplus_majority(votes)
+
+
+def test_ferplus_reads_fer2013_from_its_own_folder_and_by_name(tmp_path, monkeypatch):
+    monkeypatch.setenv("FERCOURSE_DATA_DIR", str(tmp_path))
+    with pytest.raises(DatasetError, match=r"The FER\+ folder .*ferplus does not exist\. FER\+ is a label file, "
+                                           r"fer2013new\.csv, from Microsoft's FERPlus repository .*put it in .*"
+                                           r"beside FER2013's fer2013\.csv .*python -m fercourse data import ferplus"):
+        data.load("ferplus")
+    make_ferplus(tmp_path / "ferplus", faces=tmp_path / "fer2013" / "fer2013.csv")
+    ds = data.load("ferplus")  # the faces of the imported FER2013
+    assert len(ds) == 5 and ds.description.startswith("FER+ (fer2013new.csv with fer2013.csv): 5 of")
+    (tmp_path / "fer2013" / "fer2013.csv").rename(tmp_path / "elsewhere.csv")
+    with pytest.raises(DatasetError, match=r"holds labels only; its faces are FER2013's, and neither .*ferplus nor "
+                                           r".*fer2013 holds FER2013's fer2013\.csv .*Put fer2013\.csv beside "
+                                           r"fer2013new\.csv, or import FER2013"):
+        data.load_ferplus()
+    assert len(data.load_ferplus(tmp_path / "ferplus" / "fer2013new.csv", fer2013=tmp_path / "elsewhere.csv")) == 5
+    with pytest.raises(DatasetError, match=r"has no fer2013new\.csv\. FER\+ is a label file"):
+        data.load_ferplus(tmp_path)
+
+
+def test_fer2013_notes_the_ferplus_file_beside_it(tmp_path):
+    root = make_ferplus(tmp_path / "fer2013")
+    with pytest.warns(UserWarning) as caught:
+        data.load_fer2013(root)
+    notes = [str(w.message) for w in caught if w.category is not SplitWarning]
+    assert notes == ["Left out 1 item(s) beside fer2013.csv, which holds the labelled faces: fer2013new.csv (FER+'s "
+                     "new labels for these faces, no faces: read them with load_ferplus)."]
+    (root / "fer2013.csv").unlink()
+    with pytest.raises(DatasetError, match=r"Its fer2013new\.csv is FER\+'s label file, which holds no faces: add "
+                                           r"FER2013's fer2013\.csv beside it"):
+        data.load_fer2013(root)
+
+
+def _votes(**changes):
+    """FERPLUS_ROWS' lines with some fields replaced: {row index: {field index: text}}."""
+    lines = [line.split(",") for line in ferplus_rows()]
+    for row, fields in changes.items():
+        for at, text in fields.items():
+            lines[int(row[1:])][at] = text
+    return [",".join(fields) for fields in lines]
+
+
+@pytest.mark.parametrize(
+    "lines, header, message",
+    [
+        (None, "Usage,Image name,neutral,happiness,surprise,sadness,anger,disgust,fear,contempt,unknown",
+         r"fer2013new\.csv, line 1: the header is 'Usage,Image name,.*,unknown', but fer2013new\.csv starts with "
+         r"'Usage,Image name,.*,unknown,NF'\. This is not FER\+'s label file"),
+        (None, "emotion,pixels,Usage", r"line 1: the header is 'emotion,pixels,Usage'.*This is FER2013's own CSV, not "
+                                       r"FER\+'s label file"),
+        (_votes(r1={2: "six"}), None, r"line 3, column neutral: the vote count 'six' is not a whole number; each vote "
+                                      r"column holds how many of the 10 annotators chose it, a whole number 0\.\.10"),
+        (_votes(r0={3: "-2", 2: "2"}), None, r"line 2, column happiness: the vote count '-2' is negative"),
+        (_votes(r0={3: "11"}), None, r"line 2, column happiness: the vote count '11' is more than the 10 annotators"),
+        (_votes(r0={3: "4.5"}), None, r"column happiness: the vote count '4\.5' is not a whole number"),
+        (_votes(r0={3: ""}), None, r"column happiness: the vote count '' is not a whole number"),
+        (_votes(r1={2: "9"}), None, r"line 3: the votes add up to 13, but each face was labelled by 10 annotators, "
+                                    r"so a row's votes add up to 1\.\.10"),
+        (_votes(r0={3: "0"}), None, r"line 2: the votes add up to 0"),
+        (_votes(r4={0: "Validation"}), None, r"line 6: Usage 'Validation' is not one of Training, PublicTest, "
+                                             r"PrivateTest"),
+        (ferplus_rows()[:1] + ["Training,fer0000001.png,6,0,0,1"], None, r"line 3: 6 fields for the 12 columns"),
+        (ferplus_rows()[:-1], None,
+         r"fer2013new\.csv has 8 rows but .*fer2013\.csv has 9 faces\. FER\+'s label file has one row for every face "
+         r"of FER2013's complete CSV \(35,887\), in the same order"),
+        (_votes(r7={0: "PublicTest"}), None,
+         r"fer2013\.csv, line 9 is a PrivateTest face, but .*fer2013new\.csv, line 9 \(the same row\) says PublicTest "
+         r"\(1 row\(s\) differ like this\): the two files are not in the same order"),
+        ([line.replace("fer000", "") if i else ",,0,0,0,0,0,0,0,0,0,10" for i, line in enumerate(ferplus_rows())],
+         None, r"line 2: Usage '' is not one of"),
+        ([], None, r"fer2013new\.csv has a header but no rows"),
+        ([f"{row[0]},,0,0,0,0,0,0,0,0,0,10" for row in FERPLUS_ROWS], None,
+         r"none of its 9 faces has a FER\+ majority label \(9 without an image name"),
+    ],
+)
+def test_malformed_ferplus_names_the_file_line_and_problem(tmp_path, lines, header, message):
+    root = make_ferplus(tmp_path / "ferplus")
+    write_ferplus_csv(root / "fer2013new.csv", lines, header=header or FERPLUS_HEADER)
+    with pytest.raises(DatasetError, match=message):
+        data.load_ferplus(root)
+
+
+def test_ferplus_refuses_fer2013_forms_it_cannot_match(tmp_path):
+    root = make_ferplus(tmp_path / "ferplus")
+    (root / "fer2013.csv").unlink()
+    train = write_fer2013_csv(tmp_path / "train.csv", [(3, pixel_text(1))] * 5, header="emotion,pixels")
+    with pytest.warns(SplitWarning):  # train.csv alone: FER2013's own reader makes splits, then FER+ refuses
+        pass_through = data.load_fer2013_csv(train)
+    assert len(pass_through) == 5
+    with pytest.raises(DatasetError, match=r"has 9 rows but .*train\.csv has 5 faces \(train\.csv holds FER2013's "
+                                           r"Training rows only\)"):
+        data.load_ferplus(root, fer2013=train)
+    make_fer2013_kaggle_folders(tmp_path / "folders")
+    with pytest.raises(DatasetError, match=r"folders holds neither fer2013\.csv nor icml_face_data\.csv; FER\+ labels "
+                                           r"the rows of one of those files"):
+        data.load_ferplus(root, fer2013=tmp_path / "folders")
+    with pytest.raises(DatasetError, match=r"The FER2013 CSV .*missing\.csv does not exist"):
+        data.load_ferplus(root, fer2013=tmp_path / "missing.csv")
 
 
 # ----------------------------------------------------------------------- CK+
@@ -438,6 +596,133 @@ def test_as_megc_keeps_the_three_classes(tmp_path):
     assert megc.sample(0).shape == (5, 8, 8, 3)
     with pytest.raises(InvalidInputError, match="needs a micro-expression dataset"):
         data.as_megc(data.load_jaffe(make_jaffe(tmp_path / "jaffe")))
+
+
+# ---------------------------------------------------------------------- SMIC
+
+
+def test_smic_hs_clips_from_the_class_folders(tmp_path):
+    root = make_smic(tmp_path / "smic")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # non_micro/, a subject with no micro/ and NIR/ are skipped without a word
+        ds = data.load_smic(root)
+    table = ds.table
+    assert ds.name == "smic" and ds.kind == "video" and ds.labels == emotions.SMIC_LABELS
+    assert table["subject"].tolist() == ["s1", "s1", "s3", "s3"]
+    assert table["label"].tolist() == ["negative", "positive", "negative", "surprise"]
+    assert table["megc"].tolist() == table["label"].tolist()
+    assert table["clip"].tolist() == ["s1_ne_01", "s1_po_01", "s3_ne_02", "s3_sur_01"]
+    assert table["folder"][0] == "HS/s1/micro/negative/s1_ne_01"
+    assert set(table["fps"]) == {100.0} and set(table["split"]) == {"unassigned"}
+    assert table["n_frames"].tolist() == [count for _, count in SMIC_CLIPS.values()]
+    # onset and offset are the clip's ends; SMIC marks no apex, so it is the middle frame
+    assert table[["onset", "apex", "offset"]].values.tolist() == [[0, 2, 4], [0, 1, 3], [0, 1, 2], [0, 2, 5]]
+    assert table[["onset_frame", "apex_frame", "offset_frame"]].values.tolist()[0] == [36237, 36239, 36241]
+    assert table["apex_frame"][3] == 10000  # image009998.bmp ... image010003.bmp
+    assert not table["apex_annotated"].any() and set(table["aus"]) == {""} and set(table["notes"]) == {""}
+    assert ds.description == (
+        "SMIC-HS (HS/): 4 clips of 2 people at 100 fps (2 negative, 1 positive, 1 surprise). Each clip runs from "
+        "onset to offset; SMIC marks no apex, so apex is the middle frame (apex_annotated is False). It has no "
+        "official split: evaluate leave-one-subject-out."
+    )
+    clip = ds.sample(3)
+    assert clip.shape == (6, 8, 8, 3) and clip.dtype == np.uint8
+    assert np.all(np.diff(clip.mean(axis=(1, 2, 3))) > 10)  # frames in frame-number order
+    assert data.as_megc(ds).table["emotion"].tolist() == table["label"].tolist()
+
+
+@pytest.mark.parametrize("top", ["HS", "SMIC_all_raw/HS"])
+def test_smic_where_hs_may_be(tmp_path, top, monkeypatch):
+    root = make_smic(tmp_path / "smic", top=top)
+    assert len(data.load_smic(root)) == 4
+    assert len(data.load_smic(root / top)) == 4  # the HS folder itself
+    monkeypatch.setenv("FERCOURSE_DATA_DIR", str(tmp_path))
+    assert data.load("smic").table["folder"][0] == f"{top}/s1/micro/negative/s1_ne_01"
+
+
+def test_smic_leaves_out_what_is_not_its_layout_and_notes_odd_clips(tmp_path):
+    root = make_smic(tmp_path / "smic")
+    hs = root / "HS"
+    (hs / "README.txt").write_text("SMIC")
+    (hs / "s1" / "micro" / "negative" / "s1_ne_01" / "Thumbs.db").write_bytes(b"\0")
+    (hs / "s1" / "micro" / "negative" / "s1_ne_01" / "image.bmp").write_bytes(b"\0")  # an image without a number
+    write_clip(hs / "extra" / "x", ["image1.bmp"])
+    (hs / "s3" / "micro" / "positive" / "s1_ne_07").mkdir(parents=True)
+    write_clip(hs / "s3" / "micro" / "positive" / "s1_ne_07", ["image000010.bmp", "image000013.bmp"])
+    with pytest.warns(UserWarning) as caught:
+        ds = data.load_smic(root)
+    assert [str(w.message) for w in caught] == [
+        "Left out 4 item(s) that are not part of SMIC-HS's layout: HS/README.txt, HS/extra/, "
+        "HS/s1/micro/negative/s1_ne_01/Thumbs.db, HS/s1/micro/negative/s1_ne_01/image.bmp."
+    ]
+    odd = ds.table.set_index("clip").loc["s1_ne_07"]
+    assert odd["label"] == "positive" and odd["subject"] == "s3"  # the folders decide
+    assert odd["notes"] == ("2 frame number(s) missing between 10 and 13; the clip's name says subject s1, its folder "
+                            "s3: the folder is used; the clip's name says negative, its folder positive: the folder is "
+                            "used")
+
+
+def test_smic_unknown_class_folder_names_the_folder(tmp_path):
+    root = make_smic(tmp_path / "smic")
+    write_clip(root / "HS" / "s1" / "micro" / "happy" / "s1_ha_01", ["image000001.bmp"])
+    with pytest.raises(DatasetError, match=r"Folder HS/s1/micro/happy: smic label 'happy' is unknown; expected one of "
+                                           r"negative, positive, surprise"):
+        data.load_smic(root)
+
+
+def test_smic_class_folders_may_use_the_short_codes(tmp_path):
+    root = make_smic(tmp_path / "smic")
+    (root / "HS" / "s3" / "micro" / "surprise").rename(root / "HS" / "s3" / "micro" / "sur")
+    assert data.load_smic(root).table["label"].tolist()[-1] == "surprise"
+
+
+@pytest.mark.parametrize(
+    "damage, message",
+    [
+        ("empty", r"The SMIC clip folder HS/s1/micro/positive/s1_po_01 holds no numbered frames \(image000001\.bmp "
+                  r"\.\.\.\); extract the SMIC archive again"),
+        ("twice", r"The SMIC clip folder HS/s1/micro/positive/s1_po_01 holds frame 1 more than once "
+                  r"\(image000001\.bmp, image1\.bmp\)"),
+        ("no hs", r"smic has no HS/ folder of SMIC \(it holds NIR/\)\. SMIC-HS is laid out as "
+                  r"HS/s1/micro/negative/s1_ne_01/image000001\.bmp.*python -m fercourse data import smic"),
+        ("no clips", r"HS holds no SMIC-HS clips; expected HS/s1/micro/negative/s1_ne_01/image000001\.bmp"),
+    ],
+)
+def test_malformed_smic_names_the_folder_and_the_problem(tmp_path, damage, message):
+    root = make_smic(tmp_path / "smic")
+    clip = root / "HS" / "s1" / "micro" / "positive" / "s1_po_01"
+    if damage == "empty":
+        for frame in clip.iterdir():
+            frame.unlink()
+    elif damage == "twice":
+        write_image(clip / "image1.bmp", 0, size=(8, 8), color=True)
+    elif damage == "no hs":
+        (root / "HS").rename(tmp_path / "elsewhere")
+    else:
+        for micro in (root / "HS").glob("s*/micro"):
+            micro.rename(micro.with_name("micro_backup"))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        with pytest.raises(DatasetError, match=message):
+            data.load_smic(root)
+
+
+def test_smic_missing_folder_says_how_to_import_it(tmp_path, monkeypatch):
+    monkeypatch.setenv("FERCOURSE_DATA_DIR", str(tmp_path))
+    with pytest.raises(DatasetError, match=r"The smic folder .* does not exist.*python -m fercourse data import smic"):
+        data.load_smic()
+
+
+def test_smic_frames_of_different_sizes_or_damaged_are_named_when_read(tmp_path):
+    root = make_smic(tmp_path / "smic")
+    clip = root / "HS" / "s1" / "micro" / "negative" / "s1_ne_01"
+    write_image(clip / "image036238.bmp", 90, size=(6, 8), color=True)
+    ds = data.load_smic(root)
+    with pytest.raises(DatasetError, match=r"The frames of the clip in .*s1_ne_01 have different sizes"):
+        ds.sample(0)
+    truncate(clip / "image036238.bmp", keep=0.3)
+    with pytest.raises(DatasetError, match=r"image036238\.bmp.*Copy or download the clip again"):
+        ds.sample(0)
 
 
 # ------------------------------------------------------------- video folders

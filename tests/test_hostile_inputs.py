@@ -12,7 +12,16 @@ import cv2
 import numpy as np
 import pytest
 import torch
-from fixtures_data import make_casme2, make_samm, make_video_folders, write_clip, write_fer2013_csv, write_xlsx
+from fixtures_data import (
+    make_casme2,
+    make_ferplus,
+    make_samm,
+    make_smic,
+    make_video_folders,
+    write_clip,
+    write_fer2013_csv,
+    write_xlsx,
+)
 from PIL import Image, ImageOps
 
 from fercourse import adversarial, augment, cnn, data, face, features, live, temporal, train, viz
@@ -137,6 +146,46 @@ def test_fer2013_csv_with_an_oversized_field_names_the_line(tmp_path):
     with pytest.raises(DatasetError, match=r"fer2013\.csv, line 5: field larger than field limit .*the file is "
                                            r"damaged or not a CSV\. Download fer2013\.csv again"):
         data.load_fer2013_csv(csv)
+
+
+def test_ferplus_csv_that_is_not_utf8_or_not_a_csv_names_the_line(tmp_path):
+    root = make_ferplus(tmp_path / "ferplus")
+    labels = root / "fer2013new.csv"
+    lines = labels.read_bytes().split(b"\n")
+    lines[3] = lines[3].replace(b",0,", b",\xff,", 1)
+    labels.write_bytes(b"\n".join(lines))
+    with pytest.raises(DatasetError, match=r"fer2013new\.csv, line 4: bytes that are not UTF-8 text .*Download "
+                                           r"fer2013new\.csv again from Microsoft's FERPlus repository"):
+        data.load_ferplus(root)
+    make_ferplus(root)
+    labels.write_text(labels.read_text() + 'Training,"' + "x" * 200_000 + '",0,0,0,0,0,0,0,0,0,10\n')
+    with pytest.raises(DatasetError, match=r"fer2013new\.csv, line 11: field larger than field limit .*the file is "
+                                           r"damaged or not a CSV"):
+        data.load_ferplus(root)
+
+
+@pytest.mark.parametrize("vote", ["\uff16", "\u00b3", "6\u200b", " 6e0", "0x6", "+6", "True"])
+def test_ferplus_votes_that_only_look_like_numbers_are_refused(tmp_path, vote):
+    root = make_ferplus(tmp_path / "ferplus")
+    labels = root / "fer2013new.csv"
+    lines = labels.read_text().splitlines()
+    fields = lines[2].split(",")
+    fields[2] = vote  # str.isdigit() takes a full-width 6 and a superscript 3: the loader must not
+    lines[2] = ",".join(fields)
+    labels.write_text("\n".join(lines) + "\n")
+    with pytest.raises(DatasetError, match=r"fer2013new\.csv, line 3, column neutral: the vote count .* is not a whole "
+                                           r"number"):
+        data.load_ferplus(root)
+
+
+def test_a_smic_frame_that_declares_a_huge_image_is_refused_before_decoding(tmp_path):
+    root = make_smic(tmp_path / "smic")
+    clip = root / "HS" / "s1" / "micro" / "positive" / "s1_po_01"
+    (clip / "image000002.bmp").write_bytes(bomb_jpeg(16000, 16000))  # a JPEG in a .bmp name, as a crafted file
+    ds = data.load_smic(root)
+    with pytest.raises(DatasetError, match=r"image000002\.bmp declares 256 megapixels.*Copy or download the clip "
+                                           r"again"):
+        ds.sample(1)
 
 
 def test_baum_subjects_csv_with_an_empty_or_repeated_entry(tmp_path):

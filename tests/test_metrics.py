@@ -189,3 +189,123 @@ def test_multi_label_and_intensity_measures_match_reference_formulas(seed):
     assert metrics.icc(level, predicted) == pytest.approx(anova_icc31(level, predicted))
     assert metrics.pcc(level, predicted) == pytest.approx(pearsonr(level, predicted)[0])
     assert metrics.mae(level, predicted) == pytest.approx(np.mean(np.abs(level - predicted)))
+
+
+# ------------------------------------------------------------ confidence intervals
+
+
+def _people(n_people: int, per_person: int = 4):
+    """Predictions of n people, ``per_person`` each; person i gets ``i % 5`` of them right (mean 0.5)."""
+    people = np.repeat(np.arange(n_people), per_person)
+    y_true = np.zeros(len(people), int)
+    y_pred = np.where(np.tile(np.arange(per_person), n_people) < people % 5, 0, 1)
+    return y_true, y_pred, people
+
+
+def test_bootstrap_interval_holds_the_estimate_and_repeats_with_its_seed():
+    y_true, y_pred, people = _people(20)
+    estimate, low, high = metrics.bootstrap_interval(y_true, y_pred, groups=people, seed=3)
+    assert estimate == metrics.accuracy(y_true, y_pred) == 0.5
+    assert 0.3 < low < estimate < high < 0.7
+    assert metrics.bootstrap_interval(y_true, y_pred, groups=people, seed=3) == (estimate, low, high)
+    assert metrics.bootstrap_interval(y_true, y_pred, groups=people, seed=4) != (estimate, low, high)
+    # group labels of any kind: names give the same resamples as the indices they sort to
+    names = np.array([f"S{p:02d}" for p in people])
+    assert metrics.bootstrap_interval(y_true, y_pred, groups=names, seed=3) == (estimate, low, high)
+
+
+def test_bootstrap_interval_narrows_with_more_people_and_vanishes_with_one():
+    few = metrics.bootstrap_interval(*_people(10)[:2], groups=_people(10)[2])
+    many = metrics.bootstrap_interval(*_people(80)[:2], groups=_people(80)[2])
+    assert few[0] == many[0] == 0.5
+    # the width shrinks as one over the square root of the number of people: 8 times more, about 0.35 times as wide
+    assert 0.2 < (many[2] - many[1]) / (few[2] - few[1]) < 0.55
+    y_true, y_pred, _ = _people(10)
+    assert metrics.bootstrap_interval(y_true, y_pred, groups=["one person"] * 40) == (0.5, 0.5, 0.5)
+    # UF1 here: class 0 has TP 20, FN 20, FP 0 -> F1 2/3; class 1 is never true, so it is left out
+    assert metrics.bootstrap_interval(y_true, y_pred, metrics.uf1, groups=np.zeros(40), n_boot=5) == (
+        pytest.approx(2 / 3), pytest.approx(2 / 3), pytest.approx(2 / 3))
+
+
+def test_resampling_people_widens_the_interval_when_people_differ():
+    # each person is either always right or always wrong: 40 samples, but only 10 independent answers
+    people = np.repeat(np.arange(10), 4)
+    y_true = np.zeros(40, int)
+    y_pred = (people % 2).astype(int)
+    _, low_p, high_p = metrics.bootstrap_interval(y_true, y_pred, groups=people)
+    _, low_s, high_s = metrics.bootstrap_interval(y_true, y_pred)
+    assert high_p - low_p > 1.5 * (high_s - low_s)
+
+
+def test_bootstrap_interval_of_two_people_by_hand():
+    # Person A is right, person B wrong. Resamples AA, AB, BA, BB score 1, 1/2, 1/2, 0 (a quarter each for AA and BB),
+    # so with thousands of resamples the 5 % and 95 % quantiles are 0 and 1.
+    assert metrics.bootstrap_interval([0, 0], [0, 1], groups=["A", "B"], n_boot=2000, level=0.9) == (0.5, 0.0, 1.0)
+    # UF1 when a resample lacks a class: BB holds only class 1, never predicted: F1 0 over the one class present.
+    # AA holds only class 0, always right: 1. AB: class 0 F1 2 / 3, class 1 F1 0 -> 1 / 3, the estimate.
+    estimate, low, high = metrics.bootstrap_interval([0, 1], [0, 0], metrics.uf1, groups=["A", "B"], n_boot=2000,
+                                                     level=0.9)
+    assert (estimate, low, high) == (pytest.approx(1 / 3), 0.0, 1.0)
+    assert metrics.bootstrap_interval([0, 1], [0, 0], metrics.uf1, groups=["A", "B"], n_boot=2000, level=0.4) == (
+        pytest.approx(1 / 3), pytest.approx(1 / 3), pytest.approx(1 / 3))
+
+
+@pytest.mark.parametrize("metric", [metrics.accuracy, metrics.uf1, metrics.uar])
+@pytest.mark.parametrize("grouped", [False, True])
+def test_the_fast_scores_equal_a_score_called_on_every_resample(metric, grouped):
+    rng = np.random.default_rng(5)
+    y_true = rng.integers(0, 4, 120)
+    y_pred = np.where(rng.random(120) < 0.6, y_true, rng.integers(0, 4, 120))
+    groups = rng.integers(0, 12, 120) if grouped else None
+    fast = metrics.bootstrap_interval(y_true, y_pred, metric, groups=groups, n_boot=200, seed=1)
+    slow = metrics.bootstrap_interval(y_true, y_pred, lambda t, p: metric(t, p), groups=groups, n_boot=200, seed=1)
+    np.testing.assert_allclose(fast, slow, rtol=0, atol=1e-12)
+    assert fast[1] < fast[0] < fast[2]
+
+
+def test_bootstrap_interval_is_fast():
+    import time
+
+    rng = np.random.default_rng(0)
+    y_true = rng.integers(0, 3, 200)
+    y_pred = np.where(rng.random(200) < 0.7, y_true, rng.integers(0, 3, 200))
+    groups = rng.integers(0, 20, 200)
+    for metric in (metrics.accuracy, metrics.uf1, metrics.uar):
+        for g in (None, groups):
+            start = time.perf_counter()
+            metrics.bootstrap_interval(y_true, y_pred, metric, groups=g, n_boot=1000)
+            assert time.perf_counter() - start < 0.5, (metric.__name__, g is None)
+
+
+def test_format_interval():
+    assert metrics.format_interval((0.8125, 0.7, 0.9)) == "0.81 (0.70\u20130.90)"
+    assert metrics.format_interval((81.25, 70, 90.04), digits=0) == "81 (70\u201390)"
+    y_true, y_pred, people = _people(10)
+    assert metrics.format_interval(metrics.bootstrap_interval(y_true, y_pred, groups=np.zeros(40)), 3) == (
+        "0.500 (0.500\u20130.500)")
+    for bad in ((0.5, 0.4), (0.5, np.nan, 0.6), "abc", None):
+        with pytest.raises(InvalidInputError, match="three finite numbers"):
+            metrics.format_interval(bad)
+    with pytest.raises(InvalidInputError, match="digits"):
+        metrics.format_interval((0.5, 0.4, 0.6), digits=-1)
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    ({"y_true": [0, 1], "y_pred": [0]}, "equal-length"),
+    ({"y_true": [], "y_pred": []}, "non-empty"),
+    ({"groups": [0, 0, 1]}, "one group"),
+    ({"level": 0}, "level"),
+    ({"level": 1.0}, "level"),
+    ({"level": 95}, "level"),
+    ({"n_boot": 0}, "n_boot"),
+    ({"n_boot": 10.0}, "n_boot"),
+    ({"seed": -1}, "seed"),
+    ({"seed": "a"}, "seed"),
+    ({"metric": "accuracy"}, "metric must be a function"),
+    ({"metric": lambda t, p: float("nan")}, "NaN or infinite values on 1000 of 1000"),
+    ({"metric": metrics.uf1, "y_true": [0, -1, 1, 0]}, "class indices"),
+])
+def test_bootstrap_interval_refuses_bad_input(kwargs, match):
+    arguments = {"y_true": [0, 1, 1, 0], "y_pred": [0, 1, 0, 0]} | kwargs
+    with pytest.raises(InvalidInputError, match=match):
+        metrics.bootstrap_interval(**arguments)

@@ -88,6 +88,27 @@ def test_adversarial_target_conforms():
 # --------------------------------------------------------------------------- evaluate
 
 
+def test_evaluate_gives_an_interval_that_resamples_people():
+    data = toy_dataset(n=48)
+    flat = (data.X().reshape(len(data), -1).astype(float), data.y())
+    model = make_pipeline(StandardScaler(), LogisticRegression(max_iter=50)).fit(flat[0][:24], flat[1][:24])
+    people = data.table["subject"].to_numpy()
+    result = models.evaluate(model, flat, groups=people)
+    predicted = np.array([list(result["classes"]).index(p) for p in result["predicted"]])
+    expected = metrics.bootstrap_interval(flat[1], predicted, groups=people)
+    assert result["interval"] == pytest.approx(expected[1:]) and result["accuracy"] == pytest.approx(expected[0])
+    assert result["interval"][0] < result["interval"][1]  # four people who differ: the interval has width
+    assert models.evaluate(model, flat)["interval"] is None
+    by_column = models.evaluate(tiny_net(3), data, groups="subject")
+    assert by_column["interval"][0] <= by_column["accuracy"] <= by_column["interval"][1]
+    with pytest.raises(InvalidInputError, match="one per sample"):
+        models.evaluate(model, flat, groups=people[:5])
+    with pytest.raises(InvalidInputError, match="only a Dataset"):
+        models.evaluate(model, flat, groups="subject")
+    with pytest.raises(InvalidInputError, match="no column 'person'"):
+        models.evaluate(tiny_net(3), data, groups="person")
+
+
 def test_evaluate_gives_the_same_keys_for_every_kind_of_model():
     data = toy_dataset()
     test = data.split("test")

@@ -48,17 +48,18 @@ TIMEOUT = 900
 
 @pytest.fixture(scope="module")
 def data_folders(tmp_path_factory):
-    """One data folder per FER2013 form, each also holding CASME II and SAMM; the default one also DISFA."""
+    """One data folder per FER2013 form, each also holding CASME II and SAMM; the default one also SMIC and DISFA."""
     root = tmp_path_factory.mktemp("real-data")
     downloads = write_standins(root / "downloads", n_faces=300, n_clips=8, seed=0)
     downloads.update(write_standins(root / "downloads-au", seed=0, only=["disfa"]))
+    downloads.update(write_standins(root / "downloads-smic", n_clips=8, seed=0, only=["smic"]))
     folders = {}
     for form in ("fer2013", "fer2013-kaggle", "fer2013-folders"):
         folder = root / form
         with warnings.catch_warnings():  # the folder version has no validation split: the loader says so
             warnings.simplefilter("ignore", UserWarning)
             import_dataset("fer2013", downloads[form], into=folder / "fer2013", partial=True)
-        for name in ("casme2", "samm") + (("disfa",) if form == DEFAULT_FORM else ()):
+        for name in ("casme2", "samm") + (("smic", "disfa") if form == DEFAULT_FORM else ()):
             import_dataset(name, downloads[name], into=folder / name)
         folders[form] = folder
     return folders

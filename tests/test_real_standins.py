@@ -1,9 +1,10 @@
 """The stand-in downloads of tests/real_standins.py look like the real ones and import as they do.
 
 Written once per run at a small size (80 FER2013 faces, 12 CASME II and 12 SAMM clips;
-the action-unit datasets DISFA and BP4D, which are written only on request, at their one
-size), each is imported with the course's importer into a fresh folder and read back with
-its loader, and the faces in them are checked with the course's face landmarker.
+FER+'s label file and 8 SMIC-HS clips, and the action-unit datasets DISFA and BP4D at
+their one size, which are written only on request), each is imported with the course's
+importer into a fresh folder and read back with its loader, and the faces in them are
+checked with the course's face landmarker.
 """
 
 import csv
@@ -28,9 +29,12 @@ from fercourse.data import (
     load_casme2,
     load_ckplus,
     load_disfa,
+    FERPLUS_VOTE_COLUMNS,
     load_fer2013,
+    load_ferplus,
     load_jaffe,
     load_samm,
+    load_smic,
 )
 from fercourse.data.importer import import_dataset
 
@@ -212,6 +216,76 @@ def test_samm_standin_is_the_real_layout(standins, data_dir):
     assert frames.shape[1:] == (544, 1020, 3)
     assert (frames[..., 0] == frames[..., 1]).all() and (frames[..., 1] == frames[..., 2]).all()  # grey
     check_megc(data, "samm")
+
+
+# ------------------------------------------------------------- FER+ and SMIC
+
+N_SMIC = 8
+
+
+@pytest.fixture(scope="module")
+def requested(tmp_path_factory):
+    """FER2013 with FER+'s label file for its faces, and SMIC-HS: the stand-ins written only on request."""
+    return write_standins(tmp_path_factory.mktemp("requested"), n_faces=N_FACES, n_clips=N_SMIC, seed=0,
+                          only=["fer2013", "ferplus", "smic"])
+
+
+def test_ferplus_standin_labels_the_fer2013_rows_and_imports(requested, data_dir):
+    assert list(requested) == ["fer2013", "ferplus", "smic"] and requested["ferplus"].name == "fer2013new.csv"
+    rows = list(csv.reader(requested["ferplus"].read_text().splitlines()))
+    assert ",".join(rows[0]) == ("Usage,Image name,neutral,happiness,surprise,sadness,anger,disgust,fear,contempt,"
+                                 "unknown,NF")
+    with tarfile.open(requested["fer2013"]) as tar:
+        fer = list(csv.reader(io.StringIO(tar.extractfile("fer2013/fer2013.csv").read().decode())))
+    assert len(rows) == len(fer) == N_FACES + 1
+    assert [row[0] for row in rows[1:]] == [row[2] for row in fer[1:]]  # the same Usage, row for row
+    named = [row[1] for row in rows[1:] if row[1]]
+    assert named == [f"fer{k:07d}.png" for k in range(len(named))] and len(named) < N_FACES  # numbering skips drops
+    assert all(row[2:] == ["0"] * 9 + ["10"] for row in rows[1:] if not row[1])
+    assert sorted({sum(map(int, row[2:])) for row in rows[1:]}) == [9, 10]
+
+    imported(requested, "fer2013", data_dir, partial=True)
+    folder = imported(requested, "ferplus", data_dir, partial=True)
+    assert [p.name for p in folder.iterdir()] == ["fer2013new.csv"]  # the faces come from data/fer2013
+    data = quiet(load_ferplus)
+    assert 40 < len(data) < N_FACES and set(data.table["label"]) <= set(emotions.CANONICAL_LABELS)
+    assert (data.table["label"] != data.table["fer2013_label"]).any()
+    assert (data.table[list(FERPLUS_VOTE_COLUMNS)].sum(axis=1).between(9, 10)).all()
+    fer = quiet(load_fer2013, data_dir / "fer2013")
+    assert np.array_equal(data.samples, fer.samples[data.table["fer2013_line"].to_numpy() - 2])
+
+
+def test_smic_standin_is_the_real_layout(requested, data_dir):
+    root = requested["smic"]
+    assert root.name == FILES["smic"] == "SMIC_all_raw"
+    clips = sorted((root / "HS").glob("s*/micro/*/*"))
+    assert len(clips) == N_SMIC
+    for clip in clips:
+        subject, _, label = clip.parts[-4:-1]
+        code = {"negative": "ne", "positive": "po", "surprise": "sur"}[label]
+        assert re.fullmatch(rf"{subject}_{code}_\d\d", clip.name) and re.fullmatch(r"s([1-9]|1\d|20)", subject)
+        names = sorted(f.name for f in clip.iterdir())
+        assert all(re.fullmatch(r"image\d{6}\.bmp", name) for name in names) and 11 <= len(names) <= 20
+        numbers = [int(name[5:11]) for name in names]
+        assert numbers == list(range(numbers[0], numbers[0] + len(numbers)))
+    assert len(list((root / "HS").glob("s*/non_micro/*"))) >= 2
+    frame = cv2.imread(str(next(clips[0].iterdir())), cv2.IMREAD_UNCHANGED)
+    assert frame.shape == (480, 640, 3) and next(clips[0].iterdir()).read_bytes()[:2] == b"BM"  # colour BMP
+
+    data = quiet(load_smic, imported(requested, "smic", data_dir))
+    assert data.kind == "video" and len(data) == N_SMIC and data.table["subject"].nunique() >= 2
+    assert (data.table["fps"] == 100).all() and not data.table["apex_annotated"].any()
+    assert (data.table["apex"] == (data.table["n_frames"] - 1) // 2).all()
+    megc = check_megc(data, "smic")
+    assert (megc.table["label"] == megc.table["emotion"]).all()
+    row = data.table.iloc[1]
+    apex = data.sample(1)[int(row["apex"])]
+    assert apex.shape == (480, 640, 3) and np.abs(apex[..., 0].astype(int) - apex[..., 2]).mean() > 5
+    with face.FaceLandmarker(max_faces=1) as landmarker:
+        meshes = landmarker.detect(apex)
+    assert meshes, f"no face in {row['folder']}"
+    x, y, w, h = meshes[0].box
+    assert 120 < w < 400 and 0 < x and x + w < apex.shape[1]
 
 
 # ------------------------------------------------------------ CK+ and JAFFE

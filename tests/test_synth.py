@@ -72,9 +72,29 @@ def test_pose_rotates_the_face():
     turned = synth.face_mesh(pose=(30, 0, 0))
     frontal = synth.face_mesh()
     assert turned[1, 0] > frontal[1, 0] + 1.0  # yaw to the image's right moves the nose tip right
-    rolled = synth.face_mesh(pose=(0, 0, 20))
+    rolled = synth.face_mesh(pose=(0, 0, 20))  # counter-clockwise as seen: the eye line rises to the right
     eye_line = rolled[263, :2] - rolled[33, :2]
-    assert np.degrees(np.arctan2(eye_line[1], eye_line[0])) == pytest.approx(20, abs=1.0)
+    assert np.degrees(np.arctan2(eye_line[1], eye_line[0])) == pytest.approx(-20, abs=1.0)
+    raised = synth.face_mesh(pose=(0, 15, 0))  # looking up: the chin comes forward, towards the camera
+    assert raised[152, 2] < frontal[152, 2] - 0.5
+
+
+def test_drawn_pose_has_the_landmarkers_signs():
+    from fercourse import face
+
+    who = synth.random_identity(np.random.default_rng(0))
+    look = synth.Appearance(face_fraction=0.6)
+
+    def measured(pose):
+        return face.detect_mesh(synth.render(synth.face_mesh(who, {}, pose), size=192, look=look)[0]).pose
+
+    frontal = measured((0, 0, 0))
+    for k, name in enumerate(("yaw", "pitch", "roll")):
+        for angle in (-12, 12):
+            pose = [0, 0, 0]
+            pose[k] = angle
+            moved = getattr(measured(pose), name) - getattr(frontal, name)
+            assert np.sign(moved) == np.sign(angle) and abs(moved) > 4, (name, angle, moved)
 
 
 def test_render_returns_image_and_exact_landmarks():

@@ -309,3 +309,194 @@ def test_random_folds_fall_back_to_plain_folds_when_a_class_is_too_rare():
         folds = list(temporal.random_folds(len(y), 6, seed=0, y=y))
     assert len(folds) == 6
     assert sorted(np.concatenate([test for _, _, test in folds]).tolist()) == list(range(len(y)))
+
+
+# ---------------------------------------------------------------- temporal interpolation
+
+
+def _ramp(frames: int, dtype=np.float64) -> np.ndarray:
+    """A (frames, 2, 3) clip whose pixel (i, j) changes steadily: start + slope * t, each pixel its own."""
+    start = np.arange(6, dtype=float).reshape(2, 3) * 10
+    slope = np.array([[1.0, -2.0, 0.5], [3.0, 0.0, -1.0]])
+    return (start + slope * np.arange(frames)[:, None, None]).astype(dtype), start, slope
+
+
+def test_linear_interpolation_reproduces_a_steady_change():
+    clip, start, slope = _ramp(5)
+    for n in (2, 3, 9, 13):
+        times = np.linspace(0, 4, n)
+        expected = start + slope * times[:, None, None]
+        np.testing.assert_allclose(temporal.interpolate_clip(clip, n, method="linear"), expected, rtol=0, atol=1e-12)
+    # n equal to the number of frames gives the clip back, bit for bit, in its dtype
+    for dtype in (np.float32, np.float64):
+        same = temporal.interpolate_clip(clip.astype(dtype), 5, method="linear")
+        assert same.dtype == dtype and np.array_equal(same, clip.astype(dtype))
+    grey = np.random.default_rng(0).integers(0, 256, (7, 4, 5)).astype(np.uint8)
+    assert np.array_equal(temporal.interpolate_clip(grey, 7, method="linear"), grey)
+
+
+def test_tim_passes_through_the_frames_and_stays_close_to_a_steady_change():
+    clip, start, slope = _ramp(6)
+    np.testing.assert_allclose(temporal.interpolate_clip(clip, 6), clip, rtol=0, atol=1e-10)
+    # with 2T - 1 frames every other one is a frame of the clip; the ones between lie near the line
+    stretched = temporal.interpolate_clip(clip, 11)
+    np.testing.assert_allclose(stretched[::2], clip, rtol=0, atol=1e-10)
+    line = start + slope * np.linspace(0, 5, 11)[:, None, None]
+    moving = slope != 0
+    off = np.abs(stretched - line)[1::2][:, moving] / np.abs(slope[moving])
+    assert 0.01 < off.max() < 0.05  # a cosine series bends a little, by under 1/20 of a step here
+    np.testing.assert_allclose(stretched[:, ~moving], line[:, ~moving], rtol=0, atol=1e-10)  # a still pixel stays put
+    # a still clip stays still, first and last frames are kept, whatever n
+    still = np.full((4, 3, 3), 0.25)
+    np.testing.assert_allclose(temporal.interpolate_clip(still, 9), 0.25, rtol=0, atol=1e-12)
+    shrunk = temporal.interpolate_clip(clip, 3)
+    np.testing.assert_allclose(shrunk[[0, -1]], clip[[0, -1]], rtol=0, atol=1e-10)
+
+
+def test_tim_follows_the_path_graph_embedding():
+    from scipy.fft import dct
+
+    frames = 7
+    curve = temporal.path_embedding(frames)
+    assert curve.shape == (frames, frames - 1)
+    # Laplacian of the path graph: degree minus adjacency; its eigenvectors are the curve's coordinates
+    laplacian = 2 * np.eye(frames) - np.eye(frames, k=1) - np.eye(frames, k=-1)
+    laplacian[0, 0] = laplacian[-1, -1] = 1
+    eigenvalues = 2 - 2 * np.cos(np.pi * np.arange(1, frames) / frames)
+    np.testing.assert_allclose(laplacian @ curve, curve * eigenvalues, atol=1e-12)
+    np.testing.assert_allclose(np.linalg.eigvalsh(laplacian)[1:], eigenvalues, atol=1e-12)
+    assert temporal.path_embedding(frames, times=[0.5, 2.25]).shape == (2, frames - 1)
+    # TIM evaluates each pixel's cosine series (its DCT-II) between the frames
+    clip = np.random.default_rng(1).random((frames, 3, 2))
+    times = np.linspace(0, frames - 1, 12)
+    coefficients = dct(clip, type=2, axis=0)  # X_k = 2 sum_t x_t cos(pi k (t + 1/2) / T)
+    cosines = np.cos(np.pi * np.outer(times + 0.5, np.arange(frames)) / frames)
+    cosines[:, 0] /= 2
+    expected = np.tensordot(cosines, coefficients, axes=1) / frames
+    np.testing.assert_allclose(temporal.interpolate_clip(clip, 12, method="tim"), expected, atol=1e-12)
+    assert not np.allclose(temporal.interpolate_clip(clip, 12, method="linear"), expected, atol=1e-3)
+
+
+def test_interpolate_clip_keeps_the_kind_of_pixels():
+    colour = np.random.default_rng(2).random((5, 4, 4, 3)).astype(np.float32)
+    out = temporal.interpolate_clip(colour, 8)
+    assert out.shape == (8, 4, 4, 3) and out.dtype == np.float32
+    # uint8 stays uint8: rounded, and clipped where TIM overshoots
+    flicker = np.array([0, 255, 0, 255], np.uint8)[:, None, None] * np.ones((1, 2, 2), np.uint8)
+    raw = temporal.interpolate_clip(flicker.astype(float), 10)
+    assert raw.min() < 0 and raw.max() > 255
+    eight = temporal.interpolate_clip(flicker, 10)
+    assert eight.dtype == np.uint8 and np.array_equal(eight, np.clip(np.round(raw), 0, 255).astype(np.uint8))
+    assert temporal.interpolate_clip(flicker.astype(np.int16), 3).dtype == np.float64
+
+
+@pytest.mark.parametrize("frames, n, method, match", [
+    (np.zeros((1, 4, 4)), 5, "tim", "at least 2"),  # one frame
+    (np.zeros((3, 4, 4)), 1, "tim", "n"),  # one frame wanted
+    (np.zeros((3, 4, 4)), 2.0, "tim", "n"),  # not an integer
+    (np.zeros((3, 4)), 5, "tim", "shape"),  # one image, not a clip
+    (np.zeros((3, 4, 4, 3, 1)), 5, "tim", "shape"),
+    (np.zeros((3, 0, 4)), 5, "tim", "shape"),
+    (np.array([[[0.0]], [[np.nan]]]), 5, "linear", "NaN"),
+    (np.array([[[0.0]], [[np.inf]]]), 5, "tim", "NaN"),
+    (np.zeros((3, 4, 4), bool), 5, "tim", "real numbers"),
+    (np.zeros((3, 4, 4), complex), 5, "tim", "real numbers"),
+    (np.zeros((3, 4, 4)), 5, "cubic", "method"),
+])
+def test_interpolate_clip_refuses_bad_input(frames, n, method, match):
+    with pytest.raises(InvalidInputError, match=match):
+        temporal.interpolate_clip(frames, n, method=method)
+
+
+# ---------------------------------------------------------------------- apex spotting
+
+
+def test_spot_apex_finds_the_highest_frame():
+    signal = np.zeros(60)
+    signal[20:31] = np.hanning(11)  # a bump with its top at frame 25
+    signal[40:51] = 2 * np.hanning(11)  # a higher one at 45
+    assert temporal.spot_apex(signal) == 45
+    assert temporal.spot_apex(signal, onset=15, offset=35) == 25  # counted from the clip's first frame
+    assert temporal.spot_apex(signal, onset=30, offset=30) == 30
+    assert temporal.spot_apex(signal, offset=10) == 0  # a flat stretch: the earliest frame
+    assert temporal.spot_apex([1, 3, 3, 2]) == 1
+
+
+@pytest.mark.parametrize("signal, bounds, match", [
+    (np.zeros(10), {"onset": 6, "offset": 4}, "before onset"),
+    (np.zeros(10), {"offset": 10}, "offset must be a frame index from 0 to 9"),
+    (np.zeros(10), {"onset": -1}, "no event"),
+    (np.zeros(10), {"onset": 2.0}, "onset"),
+    ([0.0, np.nan, 1.0], {}, "finite"),
+    (np.zeros((3, 3)), {}, "1-D"),
+    ([], {}, "1-D"),
+    (["a", "b"], {}, "numbers"),
+])
+def test_spot_apex_refuses_bad_input(signal, bounds, match):
+    with pytest.raises(InvalidInputError, match=match):
+        temporal.spot_apex(signal, **bounds)
+
+
+def test_departure_signal_peaks_at_the_apex_and_ignores_blinks_and_head_roll():
+    track = _face_track()  # mouth apex at frame 40, a blink at frames 10-15, a slow head roll
+    signal = temporal.departure_signal(track)
+    assert signal.shape == (80,) and signal[0] == 0
+    assert temporal.spot_apex(signal) == 40
+    assert signal[13] < 1e-6 * signal[40] and signal[79] < 1e-6 * signal[40]  # no blink, no roll
+    assert temporal.departure_signal(track, onset=36)[36] == 0
+    with_eyes = temporal.departure_signal(track, eyes=True)
+    assert with_eyes[13] > with_eyes[40]  # watching the eyes, the blink is the larger change
+    with pytest.raises(InvalidInputError, match="no event"):
+        temporal.departure_signal(track, onset=-1)
+    with pytest.raises(InvalidInputError, match="eye centres"):
+        temporal.departure_signal(np.zeros((5, 478, 2)))
+
+
+def test_flow_departure_measures_change_from_the_onset_frame():
+    frames = np.zeros((10, 32, 32), np.uint8)
+    shift = [0, 0, 0, 1, 2, 3, 2, 1, 0, 0]  # a square moves right and back
+    for t, dx in enumerate(shift):
+        frames[t, 10:20, 8 + dx : 18 + dx] = 200
+    signal = temporal.flow_departure(frames, onset=1)
+    assert signal.shape == (10,) and signal[1] == 0
+    assert temporal.spot_apex(signal) == 5
+    assert signal[0] < 0.01 and signal[9] < 0.01 and signal[5] > 2 * signal[3]
+    with pytest.raises(InvalidInputError, match="empty"):
+        temporal.flow_departure([])
+
+
+def test_apex_scores_by_hand():
+    truth = [(10, 13, 19), temporal.Interval(20, 24, 28), (40, 44, 50)]
+    # errors 1, 6, 2 frames; the second apex falls outside its interval
+    scores = temporal.apex_scores([12, 30, 46], truth)
+    assert scores == {"n": 3, "hits": 2, "hit_rate": pytest.approx(2 / 3), "median_error": 2.0, "mean_error": 3.0}
+    assert temporal.apex_scores([np.int64(10), 28, 44], truth)["hits"] == 3  # both ends of an interval count
+    assert temporal.apex_scores([9, 29, 51], truth)["hits"] == 0
+
+
+@pytest.mark.parametrize("spotted, truth, match", [
+    ([1, 2], [(0, 1, 2)], "2 apexes for 1 clips"),
+    ([], [], "0 apexes"),
+    ([1], [(-1, -1, -1)], "no event"),
+    ([1], [(0, 3, 2)], "onset <= apex <= offset"),
+    ([1], [(0, 2)], "onset, apex, offset"),
+    ([1.5], [(0, 1, 2)], "frame index"),
+])
+def test_apex_scores_refuse_bad_input(spotted, truth, match):
+    with pytest.raises(InvalidInputError, match=match):
+        temporal.apex_scores(spotted, truth)
+
+
+def test_apex_is_spotted_on_synthetic_micro_expressions(clips):
+    truth = [(int(r.onset), int(r.apex), int(r.offset)) for r in clips.table.itertuples()]
+    assert all(onset >= 0 for onset, _, _ in truth)
+    tracks = [temporal.clip_landmarks(clips, i) for i in range(len(clips))]
+    spotted = [temporal.spot_apex(temporal.departure_signal(t)) for t in tracks]
+    scores = temporal.apex_scores(spotted, truth)
+    assert scores["hit_rate"] == 1.0 and scores["median_error"] <= 1
+    # a guess that ignores the clip (its middle frame) does worse
+    middle = temporal.apex_scores([len(t) // 2 for t in tracks], truth)
+    assert middle["mean_error"] > scores["mean_error"] + 1
+    within = [temporal.spot_apex(temporal.motion_signal(t, k=6), onset=on, offset=off)
+              for t, (on, _, off) in zip(tracks, truth)]
+    assert temporal.apex_scores(within, truth)["median_error"] <= 1

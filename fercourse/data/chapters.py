@@ -33,8 +33,9 @@ from fercourse.errors import DatasetError, InvalidInputError, NoFaceError
 __all__ = ["expressions", "micro_expressions", "action_units", "AU_DATASETS", "with_landmarks", "stays_synthetic", "MICRO_DATASETS", "describe",
            "split_summary", "measure_landmarks"]
 
-#: The micro-expression datasets :func:`micro_expressions` combines in real mode, in this order.
-MICRO_DATASETS = ("casme2", "samm")
+#: The micro-expression datasets :func:`micro_expressions` combines in real mode, in this order: all three
+#: together are MEGC 2019's composite (CASME II, SAMM and SMIC-HS).
+MICRO_DATASETS = ("casme2", "samm", "smic")
 #: Landmarker input size for small real faces (FER2013's 48-pixel faces are too small for it).
 LANDMARKER_SIZE = 192
 #: Clips whose face the landmarker loses in more than this share of frames are left out.
@@ -257,10 +258,14 @@ def micro_expressions(n: int | None = 36, size: int = 64, seed: int = 0, dataset
 
     Embedded data: ``n`` synthetic clips (:func:`fercourse.synth.clips`, ``kind="micro"``).
     Real data: every micro-expression dataset found in the data directory among
-    ``datasets`` (default :data:`MICRO_DATASETS`: CASME II and SAMM), combined when
-    there are several, each clip in its own frame size and colour; with the
-    ``small`` budget a sample of ``n`` clips stratified by label.  ``size`` and the
-    synthetic options are then ignored.
+    ``datasets`` (default :data:`MICRO_DATASETS`: CASME II, SAMM and SMIC-HS, which
+    together make MEGC 2019's composite), combined when there are several, each clip
+    in its own frame size, colour and frame rate (the table's ``fps``: 200 for CASME II
+    and SAMM, 100 for SMIC); with the ``small`` budget a sample of ``n`` clips
+    stratified by label.  ``size`` and the synthetic options are then ignored.  SMIC
+    marks no apex: its clips' ``apex`` is their middle frame and ``apex_annotated`` is
+    ``False`` (see :func:`~fercourse.data.load_smic`).  Relabel the combined clips with
+    MEGC's three classes with :func:`fercourse.temporal.with_megc_labels`.
 
     Parameters
     ----------

@@ -20,6 +20,14 @@ The pieces
 ----------
 * :class:`HOGFeatures` and :class:`SlidingHOG` (Dalal and Triggs, 2005) with
   :func:`hog_svm`;
+* :class:`LBPFeatures`: uniform local binary patterns (Ojala et al., 2002; codes from
+  :func:`lbp_codes`) counted in a grid of face cells (Shan et al., 2009), with
+  :func:`lbp_svm`;
+* :class:`GaborFeatures`: the magnitudes of a bank of Gabor filters
+  (:func:`gabor_kernels`; Lyons et al., 1998) pooled in a grid of cells, with
+  :func:`gabor_svm`;
+* the grid of cells those share (and chapter 07's LBP-TOP with them): :func:`cell_map`,
+  :func:`cell_histograms`, :func:`cell_means`;
 * :class:`LandmarkGeometry`: distances of every mesh point to a fixed point,
   selected distances and angles, all divided by the inter-ocular distance, with
   :func:`landmark_svm` (PCA(50), StandardScaler, RBF SVM with C=5) and
@@ -37,13 +45,16 @@ The pieces
   copy first; confusion matrices: :func:`fercourse.viz.plot_confusion`).
 
 The parts: :mod:`~fercourse.features.inputs`, :mod:`~fercourse.features.hog`,
-:mod:`~fercourse.features.geometry`, :mod:`~fercourse.features.pipelines`,
-:mod:`~fercourse.features.eyes` and :mod:`~fercourse.features.evaluation`.  Every
+:mod:`~fercourse.features.lbp`, :mod:`~fercourse.features.gabor`,
+:mod:`~fercourse.features.cells`, :mod:`~fercourse.features.geometry`,
+:mod:`~fercourse.features.pipelines`, :mod:`~fercourse.features.eyes` and
+:mod:`~fercourse.features.evaluation`.  Every
 public name is reachable here, as ``features.name``.
 """
 
 from __future__ import annotations
 
+from fercourse.features.cells import as_grid, cell_histograms, cell_map, cell_means
 from fercourse.features.evaluation import augmented_copies, compare_ordinal, leakage_demo
 from fercourse.features.eyes import (
     EAR_POINTS,
@@ -54,17 +65,21 @@ from fercourse.features.eyes import (
     score_blinks,
     truth_blinks,
 )
+from fercourse.features.gabor import GaborFeatures, gabor_kernels
 from fercourse.features.geometry import ANCHOR, ANGLES, PAIRS, LandmarkGeometry
 from fercourse.features.hog import HOGFeatures, SlidingHOG
 from fercourse.features.inputs import as_images, as_landmarks, pack
+from fercourse.features.lbp import LBP_METHODS, LBPFeatures, lbp_bins, lbp_codes
 from fercourse.features.pipelines import (
     AutoEncoderCodes,
     FlatPixels,
     blendshape_features,
     blendshape_svm,
     combined_svm,
+    gabor_svm,
     hog_svm,
     landmark_svm,
+    lbp_svm,
     lgbm_autoencoder,
     lgbm_pixels,
 )
@@ -79,10 +94,22 @@ __all__ = [
     "pack",
     "HOGFeatures",
     "SlidingHOG",
+    "LBP_METHODS",
+    "lbp_bins",
+    "lbp_codes",
+    "LBPFeatures",
+    "gabor_kernels",
+    "GaborFeatures",
+    "as_grid",
+    "cell_map",
+    "cell_histograms",
+    "cell_means",
     "LandmarkGeometry",
     "FlatPixels",
     "AutoEncoderCodes",
     "hog_svm",
+    "lbp_svm",
+    "gabor_svm",
     "landmark_svm",
     "combined_svm",
     "blendshape_features",

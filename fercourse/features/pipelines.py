@@ -1,4 +1,4 @@
-"""Ready-made models: support vector machines on HOG, geometry, both, or blendshapes; LightGBM on pixels or codes."""
+"""Ready-made models: support vector machines on HOG, LBP, Gabor, geometry, both, or blendshapes; LightGBM on pixels or codes."""
 
 from __future__ import annotations
 
@@ -6,19 +6,22 @@ import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.compose import ColumnTransformer
 from sklearn.decomposition import PCA
+from sklearn.kernel_approximation import AdditiveChi2Sampler
 from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.svm import SVC
 
 from fercourse import _env, config
 from fercourse.errors import InvalidInputError
+from fercourse.features.gabor import GaborFeatures
 from fercourse.features.geometry import LandmarkGeometry
 from fercourse.features.hog import HOGFeatures, SlidingHOG
+from fercourse.features.lbp import LBPFeatures
 from fercourse.features.inputs import as_images
 from fercourse.mesh import N_LANDMARKS
 
 __all__ = [
-    "FlatPixels", "AutoEncoderCodes", "hog_svm", "landmark_svm", "combined_svm", "blendshape_features",
+    "FlatPixels", "AutoEncoderCodes", "hog_svm", "lbp_svm", "gabor_svm", "landmark_svm", "combined_svm", "blendshape_features",
     "blendshape_svm", "lgbm_pixels", "lgbm_autoencoder",
 ]
 
@@ -50,6 +53,61 @@ def hog_svm(kernel: str = "linear", C: float = 1.0, sliding: bool = False, pool:
     """
     extractor = SlidingHOG(pool=pool) if sliding else HOGFeatures()
     return make_pipeline(extractor, StandardScaler(), _svm(kernel, C))
+
+
+def lbp_svm(kernel: str = "linear", C: float = 1.0, grid=(6, 6)) -> Pipeline:
+    """LBP histograms of a grid of face cells into a support vector machine.
+
+    With ``"linear"`` or ``"rbf"`` the histograms are standardised first, as
+    :func:`hog_svm` does with HOG.  ``"chi2"`` compares them as histograms instead:
+    scikit-learn's :class:`~sklearn.kernel_approximation.AdditiveChi2Sampler` maps them
+    so that a linear SVM on the map approximates an SVM with the additive chi-squared
+    kernel, the usual measure between histograms (Shan et al., 2009, matched LBP
+    histograms by their chi-squared distance).
+
+    Parameters
+    ----------
+    kernel : str
+        ``"linear"``, ``"rbf"`` or ``"chi2"``.
+    C : float
+        The SVM's penalty on misclassified training faces.
+    grid : int or tuple of int
+        Cells down and across the face (see :class:`~fercourse.features.LBPFeatures`).
+
+    Returns
+    -------
+    sklearn.pipeline.Pipeline
+        Unfitted; it takes images (see :func:`~fercourse.features.as_images`).
+    """
+    if kernel == "chi2":
+        return make_pipeline(LBPFeatures(grid=grid), AdditiveChi2Sampler(), _svm("linear", C))
+    if kernel not in ("linear", "rbf"):
+        raise InvalidInputError(f"kernel must be 'linear', 'rbf' or 'chi2', got {kernel!r}.")
+    return make_pipeline(LBPFeatures(grid=grid), StandardScaler(), _svm(kernel, C))
+
+
+def gabor_svm(kernel: str = "linear", C: float = 1.0, n_components: int | None = None) -> Pipeline:
+    """Gabor magnitudes of a grid of face cells, standardised (and optionally reduced by PCA), into an SVM.
+
+    Parameters
+    ----------
+    kernel : str
+        ``"linear"`` or ``"rbf"``.
+    C : float
+        The SVM's penalty on misclassified training faces.
+    n_components : int, optional
+        Keep this many principal components of the standardised features (neighbouring
+        cells, scales and orientations overlap a lot); by default all of them.
+
+    Returns
+    -------
+    sklearn.pipeline.Pipeline
+        Unfitted; it takes images (see :func:`~fercourse.features.as_images`).
+    """
+    steps = [GaborFeatures(), StandardScaler()]
+    if n_components is not None:
+        steps.append(PCA(n_components, random_state=0))
+    return make_pipeline(*steps, _svm(kernel, C))
 
 
 def landmark_svm(n_components: int = 50, C: float = 5.0) -> Pipeline:

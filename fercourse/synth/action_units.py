@@ -190,12 +190,33 @@ EXPRESSIVENESS = 1.5
 AU_NUMBERS = (1, 2, 4, 5, 6, 7, 9, 10, 12, 14, 15, 16, 17, 20, 23, 24, 25, 26, 27, 43, 45)
 
 
+def random_pose(rng: np.random.Generator, max_pose) -> np.ndarray:
+    """A head pose (yaw, pitch, roll) in degrees, each drawn uniformly within ``±max_pose``.
+
+    Parameters
+    ----------
+    rng : numpy.random.Generator
+        The source of the draw (three uniform numbers).
+    max_pose : sequence of 3 floats
+        Largest yaw, pitch and roll in degrees.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(3,)`` float64, in :func:`face_mesh`'s conventions.
+    """
+    draw = rng.uniform(-1.0, 1.0, 3) * np.asarray(max_pose, dtype=np.float64)
+    return draw * (1.0, -1.0, -1.0)  # pitch and roll once counted the other way: the same seed, the same faces
+
+
 def face_mesh(who: Identity | None = None, aus: dict | None = None, pose=(0.0, 0.0, 0.0)) -> np.ndarray:
     """The 3-D mesh (478, 3), in cm around the head's centre, of a face with these AUs and pose.
 
     ``aus`` maps AU numbers (or ``"R12"``/``"L12"`` style one-sided codes) to intensities
-    in [0, 1]; ``pose`` is (yaw, pitch, roll) in degrees (yaw turns the face to the
-    image's right, pitch tilts the chin down, roll turns it clockwise in the image).
+    in [0, 1]; ``pose`` is (yaw, pitch, roll) in degrees, in the conventions of the
+    landmarker's :class:`fercourse.face.HeadPose`, so a measured pose can be compared
+    with the drawn one directly: yaw > 0 turns the face to the image's right, pitch > 0
+    makes it look up, roll > 0 tilts it counter-clockwise as seen in the image.
 
     Parameters
     ----------
@@ -239,6 +260,7 @@ def face_mesh(who: Identity | None = None, aus: dict | None = None, pose=(0.0, 0
     points = apply_identity(points, who or Identity())
     centre = np.array([0.0, 0.0, points[:, 2].max() + 2.0])  # rotate about a point inside the head
     yaw, pitch, roll = np.deg2rad(np.asarray(pose, dtype=np.float64))
+    pitch, roll = -pitch, -roll  # y points down in these coordinates: looking up and counter-clockwise are negative
     ry = np.array([[np.cos(yaw), 0, -np.sin(yaw)], [0, 1, 0], [np.sin(yaw), 0, np.cos(yaw)]])
     rx = np.array([[1, 0, 0], [0, np.cos(pitch), -np.sin(pitch)], [0, np.sin(pitch), np.cos(pitch)]])
     rz = np.array([[np.cos(roll), -np.sin(roll), 0], [np.sin(roll), np.cos(roll), 0], [0, 0, 1]])

@@ -16,7 +16,7 @@ from fercourse.dataset import Dataset, subject_split
 from fercourse.emotions import FER2013_LABELS, PROTOTYPES
 from fercourse.errors import InvalidInputError
 from fercourse.mesh import inter_ocular_distance
-from fercourse.synth.action_units import face_mesh
+from fercourse.synth.action_units import face_mesh, random_pose
 from fercourse.synth.canonical import neutral_mesh
 from fercourse.synth.datasets import AU_COLUMNS, _subjects, expression_aus, render_faces
 from fercourse.synth.identity import random_identity
@@ -102,7 +102,7 @@ def synthetic_meshes(
     scale = inter_ocular_distance(neutral_mesh(), use_z=True)  # eye distance of the neutral face, cm
 
     def pose():
-        return rng.uniform(-1.0, 1.0, 3) * np.asarray(max_pose, dtype=np.float64)
+        return random_pose(rng, max_pose)
 
     def noisy(mesh):
         return mesh + rng.normal(0.0, jitter * scale, mesh.shape)
@@ -197,7 +197,7 @@ def eye_state_faces(n: int = 400, seed: int = 0, size: int = 96, n_subjects: int
         aus = {int(rng.choice([1, 4, 12, 26])): float(rng.uniform(0.0, 0.4))}
         if au is not None:
             aus[au] = float(rng.uniform(lo, hi))
-        pose = rng.uniform(-1.0, 1.0, 3) * np.asarray(max_pose)
+        pose = random_pose(rng, max_pose)
         image, landmarks = render(face_mesh(who, aus, pose), size=size, look=look, color=True, rng=rng, aus=aus)
         images.append(image)
         points.append(landmarks)

@@ -20,7 +20,7 @@ from fercourse.dataset import Dataset, subject_split
 from fercourse.emotions import FER2013_LABELS, PROTOTYPES
 from fercourse.errors import InvalidInputError
 from fercourse.mesh import triangles
-from fercourse.synth.action_units import AU_NUMBERS, face_mesh
+from fercourse.synth.action_units import AU_NUMBERS, face_mesh, random_pose
 from fercourse.synth.canonical import use_triangles
 from fercourse.synth.identity import Identity, random_identity
 from fercourse.synth.rendering import Appearance, random_appearance, render
@@ -177,9 +177,9 @@ def _face_chunk(job: dict) -> tuple[np.ndarray, np.ndarray, list]:
                 independent_aus(rng, job["au_pool"], job["p_active"], (lo, hi)), "independent")
         else:
             aus, variant = expression_aus(emotion, rng, rng.uniform(lo, hi))
-        pose = rng.uniform(-1.0, 1.0, 3) * np.array(job["max_pose"])
+        pose = random_pose(rng, job["max_pose"])
         if emotion == "sad" and rng.random() < 0.5:
-            pose[1] = abs(pose[1]) + 6.0  # sad faces are often lowered
+            pose[1] = -abs(pose[1]) - 6.0  # sad faces are often lowered
         image, points = render(face_mesh(who, aus, pose), size=job["size"], look=look, color=job["color"],
                                rng=rng, aus=aus)
         images.append(image)

@@ -6,6 +6,7 @@ import numpy as np
 
 from fercourse.checks import finite
 from fercourse.errors import InvalidInputError
+from fercourse.features.cells import cell_histograms
 
 __all__ = ["lbp_top", "lbp_top_features"]
 
@@ -55,7 +56,6 @@ def lbp_top(clip, points: int = 8, radius: int = 1, grid: tuple[int, int] = (4, 
     if clip.ndim != 3 or min(clip.shape) <= 2 * radius:
         raise InvalidInputError(f"lbp_top: clip must be grey (T, H, W) with every side above {2 * radius}, got {clip.shape}.")
     t, h, w = clip.shape
-    gy, gx = grid
     bins = points + 2
 
     def lbp(image):
@@ -67,13 +67,9 @@ def lbp_top(clip, points: int = 8, radius: int = 1, grid: tuple[int, int] = (4, 
         np.stack([lbp(clip[:, :, x]) for x in range(w)]).transpose(1, 2, 0),  # YT
     )
     r = radius
-    block = (np.minimum(np.arange(h) * gy // h, gy - 1)[:, None] * gx + np.minimum(np.arange(w) * gx // w, gx - 1)[None])
-    block = np.broadcast_to(block[r : h - r, r : w - r], (t - 2 * r, h - 2 * r, w - 2 * r))
-    features = []
-    for codes in planes:
-        inner = codes[r : t - r, r : h - r, r : w - r]
-        hist = np.bincount((block * bins + inner).ravel(), minlength=gy * gx * bins).reshape(gy * gx, bins)
-        features.append(hist / np.maximum(hist.sum(axis=1, keepdims=True), 1))
+    # Every plane's codes are counted over the frames whose neighbours in time exist, in the
+    # face blocks of chapter 04's cell histograms (pixels within the radius of an edge left out).
+    features = [cell_histograms(codes[r : t - r], bins, grid, border=r, pooled=True) for codes in planes]
     return np.concatenate(features).ravel().astype(np.float32)
 
 

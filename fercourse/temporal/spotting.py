@@ -14,7 +14,8 @@ from fercourse.errors import InvalidInputError
 from fercourse.matching import match_intervals
 from fercourse.temporal.flow import optical_flow
 
-__all__ = ["Interval", "spotting_scores", "motion_signal", "flow_signal", "spot", "OnlineSpotter"]
+__all__ = ["Interval", "spotting_scores", "motion_signal", "flow_signal", "spot", "departure_signal", "flow_departure",
+           "spot_apex", "apex_scores", "OnlineSpotter"]
 
 
 @dataclass(frozen=True)
@@ -104,6 +105,22 @@ def _spotting_points() -> np.ndarray:
     return np.setdiff1d(np.arange(mesh.N_MESH_POINTS), eyes)
 
 
+def _aligned_track(points: np.ndarray, eyes: bool, caller: str) -> tuple[np.ndarray, float]:
+    """The watched points of every frame aligned to the clip's mean shape, and the inter-ocular
+    distance of the mean shape (the unit of the spotting signals)."""
+    try:
+        span = mesh.inter_ocular_distance(points.mean(axis=0))
+    except InvalidInputError:
+        raise InvalidInputError(
+            f"{caller}: in landmarks the eye centres (means of the eye contours) coincide, so movement cannot be "
+            "measured in eye distances; these are not face landmarks (all zeros?): pass each frame's 478 mesh "
+            "points in pixels."
+        ) from None
+    watched = points if eyes else points[:, _spotting_points()]
+    reference = watched.mean(axis=0)
+    return np.stack([_similarity_align(p, reference) for p in watched]), span
+
+
 def motion_signal(landmarks, k: int = 6, eyes: bool = False) -> np.ndarray:
     """How far the face departs, at each frame, from its look ``k`` frames before and after.
 
@@ -142,17 +159,7 @@ def motion_signal(landmarks, k: int = 6, eyes: bool = False) -> np.ndarray:
     k = _count(k, "k")
     if len(points) <= 2 * k:
         raise InvalidInputError(f"motion_signal: a clip of {len(points)} frames is too short for k={k}; it needs more than {2 * k}.")
-    try:
-        span = mesh.inter_ocular_distance(points.mean(axis=0))
-    except InvalidInputError:
-        raise InvalidInputError(
-            "motion_signal: in landmarks the eye centres (means of the eye contours) coincide, so movement cannot be "
-            "measured in eye distances; these are not face landmarks (all zeros?): pass each frame's 478 mesh "
-            "points in pixels."
-        ) from None
-    watched = points if eyes else points[:, _spotting_points()]
-    reference = watched.mean(axis=0)
-    watched = np.stack([_similarity_align(p, reference) for p in watched])
+    watched, span = _aligned_track(points, eyes, "motion_signal")
     signal = np.zeros(len(points))
     middle = watched[k:-k]
     around = (watched[: -2 * k] + watched[2 * k :]) / 2
@@ -251,6 +258,194 @@ def spot(signal, k: int = 6, p: float | None = 0.5, floor: float = 0.0, edge: fl
             offset += 1
         events.append(Interval(int(onset), int(apex), int(offset)))
     return events
+
+
+def _frame(value, n_frames: int, name: str, caller: str) -> int:
+    """``value`` checked as the index of one of ``n_frames`` frames (no negative indices)."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or not 0 <= value < n_frames:
+        hint = " (an annotation of -1 means the clip has no event)" if isinstance(value, (int, np.integer)) and value < 0 else ""
+        raise InvalidInputError(
+            f"{caller}: {name} must be a frame index from 0 to {n_frames - 1}, got {value!r}{hint}."
+        )
+    return int(value)
+
+
+def departure_signal(landmarks, onset: int = 0, eyes: bool = False) -> np.ndarray:
+    """How far the face has moved, at each frame, from its look at frame ``onset``.
+
+    The landmarks are aligned to the clip's mean shape and measured in its inter-ocular
+    distance, as in :func:`motion_signal`; then each frame's mean point distance from
+    the ``onset`` frame is taken.  An expression moves the face away from its onset
+    look and back, so this curve rises to the apex and falls after it, whatever the
+    expression's length (:func:`motion_signal` sees best the events shorter than
+    ``2 k`` frames).  Without an annotated onset, the first frame is the natural
+    reference of a clip that starts neutral.  Give the result to :func:`spot_apex`.
+
+    Parameters
+    ----------
+    landmarks : numpy.ndarray
+        ``(T, 478, 2)`` or ``(T, 478, 3)`` mesh points of every frame, in pixels.
+    onset : int
+        The reference frame, ``0 <= onset < T``.
+    eyes : bool
+        Watch the eye and iris points too (by default blinks do not count).
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(T,)`` distances from the onset frame, in inter-ocular distances (0 at ``onset``).
+
+    Examples
+    --------
+    >>> from fercourse import synth
+    >>> track = np.repeat(synth.neutral_mesh()[None, :, :2] * 200, 20, axis=0)  # a still face, 20 frames
+    >>> track[5:12, 13, 1] += [1, 2, 4, 6, 4, 2, 1]  # the upper lip moves down and back
+    >>> int(departure_signal(track).argmax())
+    8
+    """
+    points = landmark_stack(landmarks, "landmarks")
+    onset = _frame(onset, len(points), "onset", "departure_signal")
+    watched, span = _aligned_track(points, eyes, "departure_signal")
+    return np.linalg.norm(watched - watched[onset], axis=2).mean(axis=1) / span
+
+
+def flow_departure(frames, onset: int = 0, method: str = "farneback") -> np.ndarray:
+    """Mean optical-flow magnitude from frame ``onset`` to each frame, per frame ``(T,)``.
+
+    The pixel counterpart of :func:`departure_signal`: it needs no landmarks, but it
+    also sees blinks and head movement, which can outweigh a faint expression.  Give
+    it face crops.
+
+    Parameters
+    ----------
+    frames : sequence of numpy.ndarray
+        The clip's frames (grey or RGB), all of one size.
+    onset : int
+        The reference frame, ``0 <= onset < T``.
+    method : {"farneback", "tvl1"}
+        The flow algorithm of :func:`optical_flow` (TV-L1 is more exact and far slower).
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(T,)`` mean flow magnitudes in pixels (0 at ``onset``).
+    """
+    frames = list(frames)
+    if not frames:
+        raise InvalidInputError("flow_departure: frames is empty; give the clip's frames.")
+    onset = _frame(onset, len(frames), "onset", "flow_departure")
+    signal = np.zeros(len(frames))
+    for t in range(len(frames)):
+        if t != onset:
+            flow = optical_flow(frames[onset], frames[t], method=method)
+            signal[t] = float(np.linalg.norm(flow, axis=2).mean())
+    return signal
+
+
+def spot_apex(signal, onset: int | None = None, offset: int | None = None) -> int:
+    """The apex of a clip: the frame where a motion signal is highest.
+
+    Give it :func:`departure_signal` or :func:`flow_departure` (the largest change from
+    the onset look) or :func:`motion_signal` or :func:`flow_signal` (the sharpest
+    change).  With ``onset`` and ``offset`` the search stays within those frames, as when
+    an expression's interval is known (or spotted by :func:`spot`) and only its apex is
+    wanted.  Ties go to the earliest frame.
+
+    Parameters
+    ----------
+    signal : array-like
+        A finite 1-D signal, one value per frame of the clip.
+    onset, offset : int, optional
+        The first and last frame to search (both included); default the whole clip.
+
+    Returns
+    -------
+    int
+        The apex, as a frame index of the whole clip (counted from its first frame).
+
+    Examples
+    --------
+    >>> signal = [0.0, 0.1, 0.5, 0.9, 0.4, 0.0, 0.0, 1.2, 0.0]
+    >>> spot_apex(signal), spot_apex(signal, onset=1, offset=5)
+    (7, 3)
+    """
+    try:
+        s = np.asarray(signal, dtype=np.float64)
+    except (TypeError, ValueError):
+        s = np.empty(0)
+    if s.ndim != 1 or len(s) == 0 or not np.all(np.isfinite(s)):
+        raise InvalidInputError(f"spot_apex: signal must be a finite 1-D array of numbers, one per frame, got shape {s.shape}.")
+    first = 0 if onset is None else _frame(onset, len(s), "onset", "spot_apex")
+    last = len(s) - 1 if offset is None else _frame(offset, len(s), "offset", "spot_apex")
+    if last < first:
+        raise InvalidInputError(f"spot_apex: offset ({last}) comes before onset ({first}).")
+    return first + int(np.argmax(s[first : last + 1]))
+
+
+def _annotated(event, i: int) -> tuple[int, int, int]:
+    """Onset, apex and offset of an annotated event: an :class:`Interval` or three frame indices."""
+    if all(hasattr(event, a) for a in ("onset", "apex", "offset")):
+        values = (event.onset, event.apex, event.offset)
+    else:
+        try:
+            values = tuple(event)
+        except TypeError:
+            values = ()
+    if len(values) != 3 or not all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in values):
+        raise InvalidInputError(f"apex_scores: truth[{i}] must be (onset, apex, offset) frame indices, got {event!r}.")
+    onset, apex, offset = (int(v) for v in values)
+    if onset < 0:
+        raise InvalidInputError(
+            f"apex_scores: truth[{i}] {event!r} has no event (onset {onset}); leave clips without an expression out."
+        )
+    if not onset <= apex <= offset:
+        raise InvalidInputError(f"apex_scores: truth[{i}] {event!r} must have onset <= apex <= offset.")
+    return onset, apex, offset
+
+
+def apex_scores(spotted, truth) -> dict:
+    """How well spotted apexes match annotated events, one apex per clip.
+
+    A spotted apex is a hit when it falls within the annotated interval, onset to
+    offset, both included (the usual criterion for apex spotting, since annotators
+    disagree on the exact apex frame more than on the interval).  The error is the
+    distance in frames from the annotated apex.
+
+    Parameters
+    ----------
+    spotted : sequence of int
+        The spotted apex of every clip, as :func:`spot_apex` returns it.
+    truth : sequence
+        The annotated event of every clip: :class:`Interval` or ``(onset, apex, offset)``.
+
+    Returns
+    -------
+    dict
+        ``n`` (clips), ``hits`` (apexes within their interval), ``hit_rate`` (hits / n),
+        ``median_error`` and ``mean_error`` (absolute errors, in frames).
+
+    Examples
+    --------
+    The third clip's apex is 2 frames late but within the interval; the second's falls outside it:
+
+    >>> scores = apex_scores([12, 30, 46], [(10, 13, 19), (20, 24, 28), (40, 44, 50)])
+    >>> scores["hits"], round(scores["hit_rate"], 3), scores["median_error"], scores["mean_error"]
+    (2, 0.667, 2.0, 3.0)
+    """
+    spotted, truth = list(spotted), list(truth)
+    if len(spotted) != len(truth) or not truth:
+        raise InvalidInputError(
+            f"apex_scores: give one spotted apex per annotated clip, got {len(spotted)} apexes for {len(truth)} clips."
+        )
+    for i, apex in enumerate(spotted):
+        if isinstance(apex, bool) or not isinstance(apex, (int, np.integer)):
+            raise InvalidInputError(f"apex_scores: spotted[{i}] must be a frame index, got {apex!r}.")
+    events = np.array([_annotated(event, i) for i, event in enumerate(truth)])
+    guess = np.array(spotted, dtype=np.int64)
+    hits = (guess >= events[:, 0]) & (guess <= events[:, 2])
+    errors = np.abs(guess - events[:, 1])
+    return {"n": len(guess), "hits": int(hits.sum()), "hit_rate": float(hits.mean()),
+            "median_error": float(np.median(errors)), "mean_error": float(errors.mean())}
 
 
 class OnlineSpotter:

@@ -37,6 +37,10 @@ classic ``fer2013.tar.gz`` (``fer2013/fer2013.csv``); Kaggle's competition downl
 (``icml_face_data.csv``, ``train.csv``, ``test.csv``, ``example_submission.csv`` and in
 some copies a ``fer2013.tar.gz`` inside, which is left out, never extracted); and
 Kaggle's folder version (``archive.zip``: ``train/<emotion>/*.png``, ``test/<emotion>/*.png``).
+FER+ holds no faces: import its label file ``fer2013new.csv`` (or the download of Microsoft's
+FERPlus repository) after FER2013, whose ``fer2013.csv`` gives the faces, or import a folder
+that holds both files.  SMIC is imported from its download's ``HS/`` folder (or the folder
+above it); the loader reads the high-speed camera's micro-expression clips only.
 
 Limits (see :data:`DEFAULT_LIMITS`): 64 GiB expanded in all, 8 GiB per file, and no
 file or archive may expand more than 100 times beyond its compressed size (past its

@@ -16,6 +16,7 @@ from fercourse.data.importer.limits import DEFAULT_LIMITS, resolve_limits
 from fercourse.data.importer.staging import LOCK, import_lock, remove_stale_staging
 from fercourse.data.loaders import LOADERS, SplitWarning, load_ckplus
 from fercourse.data.loaders.common import NESTED_ARCHIVES, csv_rows
+from fercourse.data.loaders.ferplus import FERPLUS_FILE, FERPLUS_HEADER
 from fercourse.dataset import SPLITS, UNKNOWN_SUBJECT
 from fercourse.errors import DatasetError, FERCourseError, InvalidInputError
 
@@ -57,6 +58,11 @@ KNOWN_FILES: list[KnownFile] = [
     # after the commas of the header), and the 28,709 Training rows alone.
     KnownFile("fer2013", "icml_face_data.csv", sha256=None, rows=35_887, header=("emotion", "Usage", "pixels")),
     KnownFile("fer2013", "train.csv", sha256=None, rows=28_709, header=("emotion", "pixels")),
+    # FER+'s label file (Microsoft's FERPlus repository): one row for every row of fer2013.csv, which may sit
+    # beside it.
+    KnownFile("ferplus", FERPLUS_FILE, sha256=None, rows=35_887, header=FERPLUS_HEADER),
+    KnownFile("ferplus", "fer2013.csv", sha256=None, rows=35_887, header=("emotion", "pixels", "Usage")),
+    KnownFile("ferplus", "icml_face_data.csv", sha256=None, rows=35_887, header=("emotion", "Usage", "pixels")),
 ]
 
 #: Per dataset: glob patterns that mark its top folder inside a download, and the layout in words.
@@ -66,6 +72,12 @@ LAYOUTS: dict[str, tuple[tuple[str, ...], str]] = {
         "fer2013.csv (emotion,pixels,Usage; the classic fer2013.tar.gz), or Kaggle's competition download "
         "(icml_face_data.csv and/or train.csv, with test.csv), or Kaggle's folder version (train/<emotion>/*.png and "
         "test/<emotion>/*.png)",
+    ),
+    "ferplus": (
+        (FERPLUS_FILE,),
+        f"{FERPLUS_FILE} (FER+'s label file from Microsoft's FERPlus repository, or the repository's download), "
+        "alone or beside FER2013's fer2013.csv; alone, its faces are read from the imported FER2013 (import fer2013 "
+        "first)",
     ),
     "ckplus": (
         ("Emotion/*/*/*_emotion.txt",),
@@ -82,6 +94,12 @@ LAYOUTS: dict[str, tuple[tuple[str, ...], str]] = {
         ("SAMM_Micro_FACS_Codes*.xlsx",),
         "SAMM_Micro_FACS_Codes_v2.xlsx beside SAMM/006/006_1_2/006_05562.jpg ... "
         "(put the sheet and the extracted frames in one folder and import that folder)",
+    ),
+    "smic": (
+        ("HS/s*/micro/*/*", "s*/micro/*/*"),
+        "HS/s1/micro/negative/s1_ne_01/image000001.bmp ... (SMIC-HS: one folder of frames a clip under "
+        "HS/<subject>/micro/<negative|positive|surprise>/; non_micro/, NIR/ and VIS/ may be there too and are not "
+        "read)",
     ),
     "baum": (("*/*.mp4", "*/*.avi", "*/*.mov", "*/*.mkv"), "<label>/*.mp4 or *.avi, optionally subjects.csv"),
     "disfa": (

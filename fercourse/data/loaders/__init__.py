@@ -10,6 +10,9 @@ name      layout under the dataset folder                        samples
 fer2013   ``fer2013.csv`` (``emotion,pixels,Usage``), or         48x48 grey images
           Kaggle's ``icml_face_data.csv`` / ``train.csv``, or
           ``train|test/<emotion>/*.png``
+ferplus   ``fer2013new.csv`` (FER+'s votes) beside FER2013's      48x48 grey images with
+          ``fer2013.csv``, or alone with FER2013 imported in      FER+'s majority labels
+          ``data_dir()/fer2013``
 ckplus    ``cohn-kanade-images/S005/001/S005_001_00000001.png``   grey images (first and
           and ``Emotion/S005/001/S005_001_*_emotion.txt``         last frame) or clips
 jaffe     ``KA.AN1.39.tiff`` (subject, code + pose, number)       grey images
@@ -17,6 +20,8 @@ casme2    ``CASME2_RAW_selected/sub01/EP02_01f/img46.jpg`` and    clips at 200 f
           ``CASME2-coding-*.xlsx``
 samm      ``SAMM/006/006_1_2/006_05562.jpg`` and                  clips at 200 fps
           ``SAMM_Micro_FACS_Codes_v2.xlsx``
+smic      ``HS/s1/micro/negative/s1_ne_01/image000001.bmp``       clips at 100 fps (no
+          (SMIC-HS; ``non_micro/``, ``NIR/``, ``VIS/`` unread)    apex: middle frame)
 baum      ``<label>/*.mp4`` or ``*.avi`` (any label folders),     clips at the file's fps
           optional ``subjects.csv``
 disfa     ``ActionUnit_Labels/SN001/SN001_au1.txt`` and           RGB video frames, one
@@ -30,8 +35,8 @@ Images are grey ``uint8`` arrays (the posed datasets are grey; the few colour CK
 frames are converted).  Clips are lazy: each sample is a zero-argument callable that
 reads the clip as a ``(T, H, W, 3)`` RGB ``uint8`` array when called, so a whole
 micro-expression dataset never sits in memory at once.  Subject ids are kept as the
-dataset writes them (``"S005"``, ``"sub01"``, ``"006"``, ``"KA"``); FER2013 records none,
-so its subjects are all ``"unknown"`` (:data:`~fercourse.dataset.UNKNOWN_SUBJECT`).
+dataset writes them (``"S005"``, ``"sub01"``, ``"006"``, ``"s1"``, ``"KA"``); FER2013 (and so
+FER+) records none, so its subjects are all ``"unknown"`` (:data:`~fercourse.dataset.UNKNOWN_SUBJECT`).
 
 The action-unit datasets DISFA and BP4D give one lazy RGB frame a coded frame (a
 callable that reads it when called) and a table with one occurrence column an AU
@@ -65,7 +70,8 @@ from fercourse.data.loaders.actionunits import (
     load_disfa,
 )
 from fercourse.data.loaders.fer2013 import SplitWarning, load_fer2013, load_fer2013_csv, load_fer2013_folders
-from fercourse.data.loaders.micro import as_megc, load_casme2, load_samm
+from fercourse.data.loaders.ferplus import FERPLUS_VOTE_COLUMNS, ferplus_majority, load_ferplus
+from fercourse.data.loaders.micro import as_megc, load_casme2, load_samm, load_smic
 from fercourse.data.loaders.posed import load_ckplus, load_jaffe
 from fercourse.data.loaders.registry import LOADERS, load
 from fercourse.data.loaders.videos import load_video_folders
@@ -77,10 +83,14 @@ __all__ = [
     "load_fer2013_csv",
     "load_fer2013_folders",
     "SplitWarning",
+    "load_ferplus",
+    "ferplus_majority",
+    "FERPLUS_VOTE_COLUMNS",
     "load_ckplus",
     "load_jaffe",
     "load_casme2",
     "load_samm",
+    "load_smic",
     "load_video_folders",
     "as_megc",
     "load_disfa",

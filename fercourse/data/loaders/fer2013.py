@@ -43,6 +43,7 @@ FER2013_FULL_CSVS = ("fer2013.csv", "icml_face_data.csv")
 FER2013_OTHER_FILES = {
     "test.csv": "the competition's test faces without labels: cannot be used for evaluation",
     "example_submission.csv": "a template for Kaggle submissions, no faces",
+    "fer2013new.csv": "FER+'s new labels for these faces, no faces: read them with load_ferplus",
 }
 
 # ------------------------------------------------------------------- FER2013
@@ -406,6 +407,9 @@ def load_fer2013(path=None) -> Dataset:
     elif len(csvs) > 1:
         advice = (f"It holds several CSV files ({', '.join(c.name for c in csvs)}) and none of the known names: "
                   "rename the FER2013 one to fer2013.csv or give its path.")
+    elif "fer2013new.csv" in found:
+        advice = ("Its fer2013new.csv is FER+'s label file, which holds no faces: add FER2013's fer2013.csv beside it "
+                  "(load_ferplus reads the two together).")
     elif "test.csv" in found:
         advice = ("Its test.csv has no labels, so it cannot be used for training or evaluation: add the "
                   "icml_face_data.csv or train.csv of the same download.")

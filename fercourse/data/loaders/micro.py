@@ -1,8 +1,10 @@
-"""The micro-expression datasets CASME II and SAMM: a coding spreadsheet and one frame folder a clip."""
+"""The micro-expression datasets: CASME II and SAMM (a coding spreadsheet and one frame folder a clip) and
+SMIC-HS (one frame folder a clip, its class in the folder's name)."""
 
 from __future__ import annotations
 
 import bisect
+import collections
 import functools
 import re
 from pathlib import Path
@@ -13,6 +15,7 @@ from fercourse import emotions
 from fercourse.checks import inside
 from fercourse.data.loaders.common import (
     IMAGE_SUFFIXES,
+    IMPORT_HINT,
     dataset_root,
     frame_number,
     label_of,
@@ -21,13 +24,16 @@ from fercourse.data.loaders.common import (
     read_frames,
     relative_path,
     subfolder,
+    warn_left_out,
 )
 from fercourse.dataset import Dataset
 from fercourse.errors import DatasetError, InvalidInputError
 
-__all__ = ["as_megc", "load_casme2", "load_samm"]
+__all__ = ["as_megc", "load_casme2", "load_samm", "load_smic"]
 
 MICRO_FPS = 200.0
+#: The frame rate of SMIC's high-speed camera.
+SMIC_FPS = 100.0
 
 # ------------------------------------------------------ CASME II and SAMM
 
@@ -183,6 +189,7 @@ def _load_micro(name: str, root, sheet_pattern: str, frame_dirs: tuple[str, ...]
                 "megc": emotions.to_megc(label, name),
                 "notes": "; ".join(notes),
                 "folder": relative_path(folder, root),
+                "apex_annotated": phases[1] is not None,
             }
         )
     if not rows:
@@ -215,7 +222,8 @@ def load_casme2(root=None) -> Dataset:
     the sheet's frame numbers stay in ``onset_frame``/``apex_frame``/``offset_frame``.
     Some sheet cells give '/' or 0 instead of a frame: a missing apex becomes the middle
     frame between onset and offset, a missing offset the clip's last frame (and a
-    missing onset its first); the ``notes`` column says where that happened.  Labels are
+    missing onset its first); the ``notes`` column says where that happened, and
+    ``apex_annotated`` is ``False`` where the sheet gives no apex.  Labels are
     CASME II's own words (with ``repression`` and ``others``); ``megc`` holds the MEGC
     class (``None`` for ``others``), see :func:`as_megc`.  Subjects are ``"sub01"`` ...
 
@@ -273,6 +281,194 @@ def load_samm(root=None) -> Dataset:
     )
 
 
+# ------------------------------------------------------------------ SMIC-HS
+
+#: Where SMIC-HS's clips may sit in its folder: ``HS/`` of the download (``SMIC_all_raw/HS`` when the
+#: download's own top folder was kept); a folder that holds the subject folders is read as it is.
+_SMIC_HS_FOLDERS = ("HS", "SMIC_all_raw/HS")
+#: What SMIC writes in a clip folder's name (``s3_po_05``) for each class.
+_SMIC_CODES = {"ne": "negative", "po": "positive", "sur": "surprise"}
+_SMIC_LAYOUT = "HS/s1/micro/negative/s1_ne_01/image000001.bmp"
+
+
+def _smic_subject_number(folder: Path) -> int | None:
+    match = re.fullmatch(r"s(\d+)", folder.name, flags=re.IGNORECASE)
+    return int(match.group(1)) if match else None
+
+
+def _smic_hs(root: Path) -> Path:
+    """The folder that holds SMIC-HS's subject folders ``s1`` ... ``s20``."""
+    for name in _SMIC_HS_FOLDERS:
+        if (root / name).is_dir():
+            return root / name
+    if any(_smic_subject_number(p) is not None and (p / "micro").is_dir() for p in root.iterdir() if p.is_dir()):
+        return root
+    found = [entry.name + ("/" if entry.is_dir() else "") for entry in sorted(root.iterdir())
+             if not entry.name.startswith(".")]
+    shown = ", ".join(found[:8]) + (", ..." if len(found) > 8 else "") if found else "nothing"
+    raise DatasetError(
+        f"{root} has no HS/ folder of SMIC (it holds {shown}). SMIC-HS is laid out as {_SMIC_LAYOUT}: the "
+        "high-speed camera's clips, one folder of frames a clip, under <subject>/micro/<negative|positive|surprise>/. "
+        "Give the folder that holds HS/. " + IMPORT_HINT.format(name="smic")
+    )
+
+
+def _smic_clip(folder: Path, root: Path, subject: str, label: str,
+               left_out: list[str]) -> tuple[list[tuple[int, Path]], list[str]]:
+    """The numbered frames of one SMIC clip folder, and notes on what looks wrong in it."""
+    frames, notes = [], []
+    for file in sorted(folder.iterdir()):
+        if file.name.startswith("."):
+            continue  # a file manager's own (.DS_Store)
+        number = frame_number(file) if file.is_file() and file.suffix.lower() in IMAGE_SUFFIXES else None
+        if number is None:
+            left_out.append(relative_path(file, root) + ("/" if file.is_dir() else ""))
+        else:
+            frames.append((number, file))
+    frames.sort()
+    where = relative_path(folder, root)
+    if not frames:
+        raise DatasetError(
+            f"The SMIC clip folder {where} holds no numbered frames (image000001.bmp ...); extract the SMIC archive "
+            "again, or remove the folder if you left the clip out on purpose."
+        )
+    numbers = [n for n, _ in frames]
+    twice = sorted(n for n, times in collections.Counter(numbers).items() if times > 1)
+    if twice:
+        names = [f.name for n, f in frames if n == twice[0]]
+        raise DatasetError(
+            f"The SMIC clip folder {where} holds frame {twice[0]} more than once ({', '.join(names)}), so the order "
+            "of its frames is unclear. Keep one file a frame: extract the clip again."
+        )
+    missing = numbers[-1] - numbers[0] + 1 - len(numbers)
+    if missing:
+        notes.append(f"{missing} frame number(s) missing between {numbers[0]} and {numbers[-1]}")
+    match = re.fullmatch(r"(s\d+)_([a-z]+)_\d+", folder.name, flags=re.IGNORECASE)
+    if match and match.group(1).lower() != subject.lower():
+        notes.append(f"the clip's name says subject {match.group(1)}, its folder {subject}: the folder is used")
+    if match and _SMIC_CODES.get(match.group(2).lower(), label) != label:
+        notes.append(f"the clip's name says {_SMIC_CODES[match.group(2).lower()]}, its folder {label}: the folder is "
+                     "used")
+    return frames, notes
+
+
+def _folders(parent: Path, root: Path, left_out: list[str]):
+    """The sub-folders of ``parent`` in name order; hidden entries are skipped, files noted in ``left_out``."""
+    for entry in sorted(parent.iterdir()):
+        if entry.name.startswith("."):
+            continue
+        if entry.is_dir():
+            yield entry
+        else:
+            left_out.append(relative_path(entry, root))
+
+
+def load_smic(root=None) -> Dataset:
+    """SMIC-HS: the high-speed camera's clips, ``HS/<subject>/micro/<class>/<clip>/image<N>.bmp``.
+
+    SMIC (Li et al. 2013) is distributed as folders: ``HS/s1/micro/negative/s1_ne_01/
+    image000001.bmp`` ..., one folder of BMP frames a clip, at 100 fps, under subject
+    folders ``s1`` ... ``s20`` (some absent: not every person showed a micro-expression)
+    and the class folders ``negative``, ``positive`` and ``surprise``.  Only the
+    ``micro/`` folders are read: the ``non_micro/`` clips beside them (no
+    micro-expression) and the ``NIR/`` and ``VIS/`` cameras beside ``HS/`` are not part
+    of SMIC-HS and are skipped without a word.  ``HS/`` may also be
+    ``SMIC_all_raw/HS/``, or ``root`` may be the HS folder itself.  Anything else (a
+    file that is not a numbered image, a folder not named like a subject) is left out
+    with a warning; a class folder with another name raises.
+
+    Each clip is cut from the expression's onset to its offset, so ``onset`` is the first
+    frame and ``offset`` the last.  SMIC marks no apex: ``apex`` is the middle frame,
+    ``(n_frames - 1) // 2`` (CASME II's rule for a missing apex), an estimate that the
+    column ``apex_annotated`` (``False`` for every SMIC clip) tells apart from the
+    annotated apexes of CASME II and SAMM.  Code that needs the true apex should check
+    that column.  ``onset_frame``/``apex_frame``/``offset_frame`` are the frame numbers in
+    the file names; SMIC codes no action units (``aus`` is empty).  Labels are SMIC's
+    three classes, which are MEGC's (``megc`` equals ``label``).  Subjects are kept as
+    the folders name them (``"s1"``).  Clips are lazy, RGB ``uint8``.
+
+    Parameters
+    ----------
+    root : str or pathlib.Path or None
+        The folder that holds ``HS/``; ``None`` reads ``data_dir()/smic``.
+
+    Returns
+    -------
+    Dataset
+        One lazy RGB clip a clip folder (kind ``"video"``), named ``"smic"``.
+
+    Raises
+    ------
+    DatasetError
+        If the folder or ``HS/`` is missing, a class folder is not one of SMIC's three, a
+        clip folder holds no numbered frames (or one frame number twice), or no clip is found.
+    """
+    root = dataset_root(root, "smic")
+    hs = _smic_hs(root)
+    rows, samples, left_out = [], [], []
+    subjects = []
+    for entry in sorted(hs.iterdir()):
+        if entry.name.startswith("."):
+            continue
+        if entry.is_dir() and _smic_subject_number(entry) is not None:
+            subjects.append(entry)
+        else:
+            left_out.append(relative_path(entry, root) + ("/" if entry.is_dir() else ""))
+    subjects.sort(key=_smic_subject_number)
+    for subject_dir in progress(subjects, desc="smic"):
+        subject = subject_dir.name
+        for entry in sorted(subject_dir.iterdir()):
+            if entry.name not in ("micro", "non_micro") and not entry.name.startswith("."):
+                left_out.append(relative_path(entry, root) + ("/" if entry.is_dir() else ""))
+        micro = subject_dir / "micro"
+        if not micro.is_dir():
+            continue  # a person without micro-expressions (only non_micro/)
+        for class_dir in _folders(micro, root, left_out):
+            label = label_of(class_dir.name, "smic", f"Folder {relative_path(class_dir, root)}", canonical=False)
+            for clip_dir in _folders(class_dir, root, left_out):
+                frames, notes = _smic_clip(clip_dir, root, subject, label, left_out)
+                numbers = [n for n, _ in frames]
+                last = len(numbers) - 1
+                samples.append(functools.partial(read_frames, tuple(f for _, f in frames)))
+                rows.append(
+                    {
+                        "label": label,
+                        "subject": subject,
+                        "split": "unassigned",
+                        "fps": SMIC_FPS,
+                        "n_frames": len(numbers),
+                        "onset": 0,
+                        "apex": last // 2,
+                        "offset": last,
+                        "clip": clip_dir.name,
+                        "onset_frame": numbers[0],
+                        "apex_frame": numbers[last // 2],
+                        "offset_frame": numbers[-1],
+                        "aus": "",
+                        "megc": emotions.to_megc(label, "smic"),
+                        "notes": "; ".join(notes),
+                        "folder": relative_path(clip_dir, root),
+                        "apex_annotated": False,
+                    }
+                )
+    warn_left_out(left_out, "that are not part of SMIC-HS's layout")
+    if not rows:
+        raise DatasetError(
+            f"{hs} holds no SMIC-HS clips; expected {_SMIC_LAYOUT} ... (a clip folder of numbered frames under "
+            "<subject>/micro/<negative|positive|surprise>/). Extract the SMIC archive again."
+        )
+    table = pd.DataFrame(rows)
+    counts = table["label"].value_counts()
+    per_class = ", ".join(f"{counts.get(label, 0)} {label}" for label in emotions.SMIC_LABELS)
+    description = (
+        f"SMIC-HS ({relative_path(hs, root) if hs != root else hs.name}/): {len(table)} clips of "
+        f"{table['subject'].nunique()} people at {SMIC_FPS:g} fps ({per_class}). Each clip runs from onset to offset; "
+        "SMIC marks no apex, so apex is the middle frame (apex_annotated is False). It has no official split: "
+        "evaluate leave-one-subject-out."
+    )
+    return Dataset("smic", "video", emotions.SMIC_LABELS, samples, table, description=description)
+
+
 def as_megc(dataset: Dataset) -> Dataset:
     """A micro-expression dataset relabelled with the three MEGC classes, ``others`` left out.
 
@@ -281,7 +477,7 @@ def as_megc(dataset: Dataset) -> Dataset:
     Parameters
     ----------
     dataset : Dataset
-        A dataset from :func:`load_casme2` or :func:`load_samm` (its table has ``megc``).
+        A dataset from :func:`load_casme2`, :func:`load_samm` or :func:`load_smic` (its table has ``megc``).
 
     Returns
     -------
@@ -295,7 +491,7 @@ def as_megc(dataset: Dataset) -> Dataset:
     """
     if "megc" not in dataset.table.columns:
         raise InvalidInputError(
-            f"as_megc needs a micro-expression dataset with a 'megc' column (casme2, samm); "
+            f"as_megc needs a micro-expression dataset with a 'megc' column (casme2, samm, smic); "
             f"{dataset.name!r} has none."
         )
     part = dataset.subset(dataset.table["megc"].notna().to_numpy())

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from fercourse.data.loaders.actionunits import load_bp4d, load_disfa
 from fercourse.data.loaders.fer2013 import load_fer2013
-from fercourse.data.loaders.micro import load_casme2, load_samm
+from fercourse.data.loaders.ferplus import load_ferplus
+from fercourse.data.loaders.micro import load_casme2, load_samm, load_smic
 from fercourse.data.loaders.posed import load_ckplus, load_jaffe
 from fercourse.data.loaders.videos import load_video_folders
 from fercourse.dataset import Dataset
@@ -15,10 +16,12 @@ __all__ = ["LOADERS", "load"]
 #: Every loader by dataset name (the names of the folders under ``data_dir()``).
 LOADERS = {
     "fer2013": load_fer2013,
+    "ferplus": load_ferplus,
     "ckplus": load_ckplus,
     "jaffe": load_jaffe,
     "casme2": load_casme2,
     "samm": load_samm,
+    "smic": load_smic,
     "baum": load_video_folders,
     "disfa": load_disfa,
     "bp4d": load_bp4d,
@@ -26,7 +29,8 @@ LOADERS = {
 
 
 def load(name: str, root=None) -> Dataset:
-    """Load a dataset by name (``fer2013``, ``ckplus``, ``jaffe``, ``casme2``, ``samm``, ``baum``, ``disfa``, ``bp4d``).
+    """Load a dataset by name (``fer2013``, ``ferplus``, ``ckplus``, ``jaffe``, ``casme2``, ``samm``, ``smic``,
+    ``baum``, ``disfa``, ``bp4d``).
 
     Parameters
     ----------
