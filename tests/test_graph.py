@@ -113,6 +113,43 @@ def test_normalise_removes_position_size_and_head_rotation(meshes):
     assert np.allclose(features[..., 3:], 0.0, atol=1e-5), "a face is not displaced from itself"
 
 
+def test_standardised_features_are_z_scores_of_the_training_faces(meshes):
+    train = meshes.split("train").samples
+    stats = graph.shape_statistics(train)
+    normalised = graph.normalise(train).astype(np.float64)
+    assert stats.count == len(train) and stats.mean.shape == stats.spread.shape == (478, 3)
+    assert np.allclose(stats.mean, normalised.mean(axis=0), atol=1e-6)
+    assert stats.spread.min() >= graph.MIN_SPREAD
+    z = graph.node_features(train, statistics=stats)[..., 3:].astype(np.float64)
+    varies = normalised.std(axis=0) > graph.MIN_SPREAD
+    assert np.abs(z.mean(axis=0)).max() < 1e-3  # each node and axis: mean 0 over the training faces
+    assert np.allclose(z.std(axis=0)[varies], 1.0, atol=1e-3)  # and standard deviation 1 where it varies
+    # the mean face itself (normalised again, which moves it a little) stands almost where the mean is
+    assert np.abs(graph.node_features(stats.mean, statistics=stats)[..., 3:]).max() < 0.05
+    # with the person's own neutral face, the displacement from it is standardised the same way
+    own = graph.node_features(train[:3], neutral=train[3], statistics=stats)[..., 3:]
+    expected = (graph.normalise(train[:3]) - graph.normalise(train[3])) / stats.spread
+    assert np.allclose(own, expected, atol=1e-4)
+
+
+def test_shape_statistics_refuse_one_mesh_and_node_features_a_wrong_object(meshes):
+    with pytest.raises(InvalidInputError, match="at least 2 meshes"):
+        graph.shape_statistics(meshes.samples[0])
+    with pytest.raises(InvalidInputError, match="ShapeStatistics"):
+        graph.node_features(meshes.samples[:2], statistics=(np.zeros((478, 3)), np.ones((478, 3))))
+
+
+def test_a_trained_model_keeps_and_applies_its_training_statistics(meshes):
+    classifier, _ = graph.train_model("gcn", meshes, epochs=1, channels=4, layers=1, standardise=True)
+    train, test = meshes.split("train").samples, meshes.split("test").samples[:5]
+    expected = graph.shape_statistics(train)
+    assert np.array_equal(classifier.statistics.mean, expected.mean)
+    assert np.array_equal(classifier.features(test), graph.node_features(test, statistics=expected))
+    plain, _ = graph.train_model("gcn", meshes, epochs=1, channels=4, layers=1)
+    assert plain.statistics is None
+    assert np.array_equal(plain.features(test), graph.node_features(test))
+
+
 class _FaceWithoutMesh:
     landmarks = None
 

@@ -19,7 +19,8 @@ From the graph to a trained model:
   mode, :func:`meshes_from_images`);
 * :func:`normalise` and :func:`node_features`: position, size and head rotation
   removed, then each node's place and its displacement from a reference face
-  (the canonical neutral face, or the same person's own neutral face);
+  (the canonical neutral face, or the same person's own neutral face), standardised
+  with the training faces' :func:`shape_statistics` when a model is trained;
 * :class:`MeshGraphs`: a Spektral dataset of those graphs, for
   :class:`spektral.data.MixedLoader`;
 * :func:`build`: three small tf.keras models, ``"gcn"`` (Kipf and Welling's
@@ -54,7 +55,16 @@ from fercourse.graph.structure import (
     region_names,
     regions,
 )
-from fercourse.graph.features import DISPLACEMENT_SCALE, N_FEATURES, as_meshes, node_features, normalise
+from fercourse.graph.features import (
+    DISPLACEMENT_SCALE,
+    MIN_SPREAD,
+    N_FEATURES,
+    ShapeStatistics,
+    as_meshes,
+    node_features,
+    normalise,
+    shape_statistics,
+)
 from fercourse.graph.data import MeshGraphs, graphs, mesh_dataset, meshes_from_images
 from fercourse.graph.models import (
     ARCHITECTURES,
@@ -76,6 +86,7 @@ __all__ = [
     "N_IRIS_EDGES",
     "N_FEATURES",
     "DISPLACEMENT_SCALE",
+    "MIN_SPREAD",
     "ARCHITECTURES",
     "READOUTS",
     "REGION_ANCHORS",
@@ -87,6 +98,8 @@ __all__ = [
     "region_adjacency",
     "as_meshes",
     "normalise",
+    "ShapeStatistics",
+    "shape_statistics",
     "node_features",
     "meshes_from_images",
     "mesh_dataset",

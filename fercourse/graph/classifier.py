@@ -7,7 +7,7 @@ import numpy as np
 from fercourse._env import tensorflow
 from fercourse.errors import InvalidInputError
 from fercourse.graph.data import neutral_of, graphs
-from fercourse.graph.features import as_meshes, node_features
+from fercourse.graph.features import ShapeStatistics, as_meshes, node_features, shape_statistics
 from fercourse.graph.models import build, fit
 
 tf = tensorflow()
@@ -37,6 +37,9 @@ class MeshClassifier:
         Whether the model was trained on displacements from each person's own neutral face.
     batch_size : int
         Meshes per forward pass.
+    statistics : ShapeStatistics, optional
+        The training meshes' :func:`shape_statistics`, when the model was trained on
+        standardised displacements (:func:`train_model` records them).
 
     Examples
     --------
@@ -49,11 +52,13 @@ class MeshClassifier:
     ((1, 2), 1.0)
     """
 
-    def __init__(self, model, classes, own_neutral: bool = False, batch_size: int = 256):
+    def __init__(self, model, classes, own_neutral: bool = False, batch_size: int = 256,
+                 statistics: ShapeStatistics | None = None):
         self.model = model
         self.classes = tuple(classes)
         self.own_neutral = bool(own_neutral)
         self.batch_size = int(batch_size)
+        self.statistics = statistics
         self.neutral = None
         self._gradient = None
         self._forward = tf.function(lambda x: tf.nn.softmax(model(x, training=False)), reduce_retracing=True)
@@ -121,7 +126,7 @@ class MeshClassifier:
                 )
         else:
             neutral = None
-        return node_features(meshes, neutral)
+        return node_features(meshes, neutral, self.statistics)
 
     def predict_proba(self, meshes, neutral=None) -> np.ndarray:
         """The probability of each class for each mesh.
@@ -205,8 +210,14 @@ class MeshClassifier:
 
 
 def train_model(name: str, dataset, epochs: int = 10, own_neutral: bool = False, seed: int = 0,
-                batch_size: int = 32, lr: float = 1e-2, **model_options) -> tuple[MeshClassifier, dict]:
+                batch_size: int = 32, lr: float = 1e-2, standardise: bool = False,
+                **model_options) -> tuple[MeshClassifier, dict]:
     """Build and :func:`fit` one network on the train split of a mesh Dataset (val split for early stopping).
+
+    ``standardise=True`` standardises the displacements with the :func:`shape_statistics`
+    of the train split, which the classifier keeps and applies to every mesh it reads;
+    by default they are displacements from the canonical face, times
+    :data:`DISPLACEMENT_SCALE`.
 
     Parameters
     ----------
@@ -224,6 +235,8 @@ def train_model(name: str, dataset, epochs: int = 10, own_neutral: bool = False,
         Graphs per batch.
     lr : float
         Adam's learning rate.
+    standardise : bool
+        Standardise the displacements with the train split's statistics.
     **model_options
         Passed on to :func:`build` (``channels=``, ``layers=``, ...).
 
@@ -235,8 +248,9 @@ def train_model(name: str, dataset, epochs: int = 10, own_neutral: bool = False,
         What :func:`fit` returns.
     """
 
-    train_graphs = graphs(dataset, "train", own_neutral)
-    val_graphs = graphs(dataset, "val", own_neutral)
+    statistics = shape_statistics(dataset.split("train").extras["landmarks"]) if standardise else None
+    train_graphs = graphs(dataset, "train", own_neutral, statistics)
+    val_graphs = graphs(dataset, "val", own_neutral, statistics)
     model = build(name, n_classes=len(dataset.labels), seed=seed, **model_options)
     history = fit(model, train_graphs, val_graphs, epochs=epochs, batch_size=batch_size, lr=lr, seed=seed)
-    return MeshClassifier(model, dataset.labels, own_neutral=own_neutral), history
+    return MeshClassifier(model, dataset.labels, own_neutral=own_neutral, statistics=statistics), history

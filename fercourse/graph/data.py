@@ -132,11 +132,12 @@ class MeshGraphs(spektral.data.Dataset):
         return [Graph(x=x, y=y) for x, y in zip(self._x, self._y)]
 
 
-def graphs(dataset, split: str | None = None, own_neutral: bool = False) -> MeshGraphs:
+def graphs(dataset, split: str | None = None, own_neutral: bool = False, statistics=None) -> MeshGraphs:
     """A :class:`MeshGraphs` of a mesh Dataset (or one split of it), with :func:`node_features`.
 
     ``own_neutral=True`` measures displacements from each person's neutral mesh
-    (``extras["neutral"]``, which :func:`~fercourse.synth.synthetic_meshes` records).
+    (``extras["neutral"]``, which :func:`~fercourse.synth.synthetic_meshes` records);
+    ``statistics`` standardises them (:func:`~fercourse.graph.shape_statistics`).
 
     Parameters
     ----------
@@ -146,6 +147,8 @@ def graphs(dataset, split: str | None = None, own_neutral: bool = False) -> Mesh
         ``"train"``, ``"val"`` or ``"test"``; ``None`` takes the whole dataset.
     own_neutral : bool
         Measure displacements from each person's own neutral mesh, not the canonical face.
+    statistics : ShapeStatistics, optional
+        Passed on to :func:`node_features`.
 
     Returns
     -------
@@ -156,7 +159,7 @@ def graphs(dataset, split: str | None = None, own_neutral: bool = False) -> Mesh
     part = dataset.split(split) if split else dataset
     if len(part) == 0:
         raise InvalidInputError(f"The {split or 'whole'} split of {dataset.name!r} holds no meshes.")
-    return MeshGraphs(node_features(part.extras["landmarks"], neutral_of(part, own_neutral)), part.y())
+    return MeshGraphs(node_features(part.extras["landmarks"], neutral_of(part, own_neutral), statistics), part.y())
 
 
 def neutral_of(dataset, own_neutral: bool):

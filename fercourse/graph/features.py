@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -10,13 +11,17 @@ from fercourse import mesh
 from fercourse.errors import InvalidInputError, NoFaceError
 from fercourse.graph.structure import N_NODES, canonical_points
 
-__all__ = ["N_FEATURES", "DISPLACEMENT_SCALE", "as_meshes", "normalise", "node_features"]
+__all__ = ["N_FEATURES", "DISPLACEMENT_SCALE", "MIN_SPREAD", "ShapeStatistics", "as_meshes", "normalise",
+           "shape_statistics", "node_features"]
 
 #: Node features: normalised x, y, z and the displacement (x, y, z) from a reference face.
 N_FEATURES = 6
 #: Displacements are small next to positions; they are multiplied by this factor
 #: (so they are in tenths of the eye distance) to give the network comparable scales.
 DISPLACEMENT_SCALE = 10.0
+#: The smallest spread :func:`shape_statistics` records for a node's coordinate, in eye distances,
+#: so that a coordinate that never varies in the training faces does not divide by zero.
+MIN_SPREAD = 1e-3
 
 
 def as_meshes(meshes, name: str = "meshes") -> np.ndarray:
@@ -116,7 +121,63 @@ def normalise(meshes) -> np.ndarray:
     return (points @ rotation).astype(np.float32)
 
 
-def node_features(meshes, neutral=None) -> np.ndarray:
+@dataclass(frozen=True)
+class ShapeStatistics:
+    """Where each node of a set of normalised meshes lies on average, and how far it strays.
+
+    Attributes
+    ----------
+    mean : numpy.ndarray
+        ``(478, 3)`` float32: the mean of the :func:`normalise`\ d meshes, node by node.
+    spread : numpy.ndarray
+        ``(478, 3)`` float32: the standard deviation of each node's x, y and z about that
+        mean, at least :data:`MIN_SPREAD`.
+    count : int
+        How many meshes they were measured on.
+    """
+
+    mean: np.ndarray
+    spread: np.ndarray
+    count: int
+
+
+def shape_statistics(meshes) -> ShapeStatistics:
+    """The mean normalised face of ``meshes`` and each node's spread about it (fit on training meshes only).
+
+    With them :func:`node_features` measures a node's displacement from the training
+    faces' mean rather than from the canonical face, in units of how much that node
+    varies among them: a z-score per node and axis, like a ``StandardScaler`` for
+    each coordinate.  A few millimetres of brow lowering, small next to how far the jaw
+    moves, then count as much as the jaw's movement does.
+
+    Parameters
+    ----------
+    meshes : array-like, FaceMesh or list
+        At least two meshes, in any form :func:`as_meshes` accepts.
+
+    Returns
+    -------
+    ShapeStatistics
+        The mean shape and the spread.
+
+    Examples
+    --------
+    >>> from fercourse import synth
+    >>> stats = shape_statistics(synth.synthetic_meshes(14, seed=0).samples)
+    >>> stats.mean.shape, stats.spread.shape, bool(stats.spread.min() >= MIN_SPREAD)
+    ((478, 3), (478, 3), True)
+    """
+    points = normalise(meshes).astype(np.float64)
+    if len(points) < 2:
+        raise InvalidInputError(
+            f"shape_statistics needs at least 2 meshes to measure how far each node strays, got {len(points)}."
+        )
+    mean = points.mean(axis=0)
+    spread = np.maximum(points.std(axis=0), MIN_SPREAD)
+    return ShapeStatistics(mean.astype(np.float32), spread.astype(np.float32), len(points))
+
+
+def node_features(meshes, neutral=None, statistics: ShapeStatistics | None = None) -> np.ndarray:
     """Node features ``(N, 478, 6)``: normalised x, y, z and the displacement from a reference face.
 
     The reference is the canonical neutral face (``neutral=None``) or the same
@@ -124,12 +185,19 @@ def node_features(meshes, neutral=None) -> np.ndarray:
     displacement from one's own neutral face is the expression alone, without the
     shape of the face.  Displacements are multiplied by :data:`DISPLACEMENT_SCALE`.
 
+    With ``statistics`` (:func:`shape_statistics` of the training meshes), the reference
+    is the training faces' mean instead of the canonical face (or still the person's
+    own neutral mesh, when given), and each displacement is divided by that node's
+    spread, so that it reads in standard deviations of the training faces.
+
     Parameters
     ----------
     meshes : array-like, FaceMesh or list
         One mesh or many, in any form :func:`as_meshes` accepts.
     neutral : array-like, optional
         The reference: one neutral mesh for all faces, or one per face.
+    statistics : ShapeStatistics, optional
+        Standardise the displacements with these (see above).
 
     Returns
     -------
@@ -147,8 +215,12 @@ def node_features(meshes, neutral=None) -> np.ndarray:
     """
 
     points = normalise(meshes)
+    if statistics is not None and not isinstance(statistics, ShapeStatistics):
+        raise InvalidInputError(
+            f"statistics must be the ShapeStatistics of graph.shape_statistics(training_meshes), got {type(statistics).__name__}."
+        )
     if neutral is None:
-        reference = _reference()[None].astype(np.float32)
+        reference = (_reference() if statistics is None else statistics.mean)[None].astype(np.float32)
     else:
         reference = normalise(neutral)
         if len(reference) not in (1, len(points)):
@@ -156,4 +228,8 @@ def node_features(meshes, neutral=None) -> np.ndarray:
                 f"neutral holds {len(reference)} meshes for {len(points)} faces; give one neutral mesh for all "
                 "or one per face."
             )
-    return np.concatenate([points, DISPLACEMENT_SCALE * (points - reference)], axis=-1).astype(np.float32)
+    if statistics is None:
+        displacement = DISPLACEMENT_SCALE * (points - reference)
+    else:
+        displacement = (points - reference) / statistics.spread
+    return np.concatenate([points, displacement], axis=-1).astype(np.float32)
