@@ -97,15 +97,16 @@ def train_models(quick: bool) -> dict:
         models[name] = cnn.FineTunedFER(pretrained).fit(*sets[0], pull=pull)
         notes[name] = {"own test split": float((models[name].predict_proba(sets[2][0]).argmax(1) == sets[2][1]).mean())}
 
-    # Chapter 06: the GCN on the generator's meshes (as the chapter trains it), and on measured ones:
-    # the same kind of faces rendered as colour portraits and measured by the landmarker.
+    # Chapter 06: the GCN on the generator's exact meshes (as its comparison trains it), and on the landmarker's
+    # meshes of the same kind of faces rendered as colour portraits, with displacements from the canonical face
+    # (former) and standardised by the training meshes' statistics (the live cell).
     exact = graph.mesh_dataset(1400, seed=0)
-    portraits = data.with_landmarks(synth.faces(1400, size=192, color=True, framing="portrait", seed=0),
-                                    measure=True, progress=False)
-    points = portraits.extras["landmarks"].astype(np.float32)
-    measured = data.Dataset("measured meshes", "image", portraits.labels, points, portraits.table, {"landmarks": points})
-    for name, meshes in (("ch06 GCN, exact meshes (as trained)", exact), ("ch06 GCN, measured meshes", measured)):
-        classifier, _ = graph.train_model("gcn", meshes, epochs=2 if quick else 8)
+    portraits = synth.faces(1400, size=192, color=True, framing="portrait", seed=0)
+    measured = graph.meshes_from_images(portraits)
+    for name, meshes, standardise in (("ch06 GCN, exact meshes (comparison)", exact, False),
+                                      ("ch06 GCN, measured meshes, canonical reference (former)", measured, False),
+                                      ("ch06 GCN, measured meshes, standardised (live cell)", measured, True)):
+        classifier, _ = graph.train_model("gcn", meshes, epochs=2 if quick else 8, standardise=standardise)
         models[name] = classifier
         test = meshes.split("test")
         notes[name] = {"own test split": float((classifier.predict_proba(test).argmax(1) == test.y()).mean())}
