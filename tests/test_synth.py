@@ -362,3 +362,27 @@ def test_independent_aus_rules():
     assert all(len(aus) == 1 for aus in rare) and {au for aus in rare for au in aus} == {1, 2, 4}
     a = synth.independent_aus(np.random.default_rng(7), AU_POOL, 0.5)
     assert a == synth.independent_aus(np.random.default_rng(7), AU_POOL, 0.5)  # the generator decides
+
+
+def _teeth_in_mouth(aus, teeth):
+    """The share of the open mouth's pixels bright enough to be teeth."""
+    import cv2
+
+    from fercourse.synth.canonical import INNER_LIPS
+
+    look = synth.Appearance(face_fraction=0.8, noise=0.0, teeth=teeth)
+    image, landmarks = synth.render(synth.face_mesh(aus=aus), size=192, look=look, color=False, aus=aus)
+    mask = np.zeros(image.shape, np.uint8)
+    cv2.fillPoly(mask, [np.round(landmarks[list(INNER_LIPS), :2]).astype(np.int32)], 1)
+    assert mask.sum() > 50  # the mouth is open wide enough to measure
+    return float(np.mean(image[mask > 0] > 150))
+
+
+def test_bared_teeth_show_only_where_the_lips_uncover_them():
+    dropped = {26: 1.0}  # jaw drop: the lips part but are not pulled off the teeth
+    always, bared = _teeth_in_mouth(dropped, "always"), _teeth_in_mouth(dropped, "bared")
+    assert always > 0.04 and bared < 0.005, (always, bared)  # a dark mouth instead of a band of teeth
+    snarl = {10: 1.0, 26: 1.0}  # the upper lip raised: now the upper teeth show
+    assert _teeth_in_mouth(snarl, "bared") > 0.015
+    with pytest.raises(InvalidInputError, match="teeth"):
+        synth.render(synth.face_mesh(aus=dropped), size=64, look=synth.Appearance(teeth="shiny"), aus=dropped)

@@ -63,6 +63,14 @@ class Appearance:
         Colour of that rectangle and of the clothes.
     hairline : float
         How far the hair comes down the forehead (0: not at all, 1: to the brows).
+    teeth : {"always", "bared"}
+        ``"always"`` (the course's default, with which every stored chapter was
+        recorded) paints a band of bright teeth under the upper lip and above the
+        lower lip of every open mouth.  ``"bared"`` shows the upper teeth only as far
+        as the upper lip is pulled off them (AU10, AU12) and the lower teeth only as
+        far as the lower lip is pulled down or sideways (AU16, AU20), in the mouth's
+        shade; it needs ``aus`` when rendering.  ``benchmarks/realism_ablation.py``
+        measures what the choice does to a model trained on real faces.
 
     Examples
     --------
@@ -84,6 +92,7 @@ class Appearance:
     occlusion: tuple[float, float, float, float] | None = None  # x, y, w, h as image fractions
     occluder: tuple[float, float, float] = (0.3, 0.3, 0.35)
     hairline: float = 0.25  # how far the hair comes down the forehead (0 none, 1 to the brows)
+    teeth: str = "always"  # "always": a band in every open mouth; "bared": as far as the lips uncover them
 
 
 _SKIN_TONES = np.array([  # albedo of light to dark skin, roughly the Fitzpatrick range
@@ -299,6 +308,22 @@ def _fold_darkening(aus: dict | None) -> np.ndarray:
     return np.clip(darkening, 0.0, 0.6)
 
 
+def _teeth_exposure(teeth: str, aus: dict | None) -> tuple[float, float, float]:
+    """How much of the upper and lower teeth an open mouth shows (in tooth heights), and their shade."""
+    if teeth == "always":
+        return 1.0, 0.7, 1.0
+    if teeth != "bared":
+        raise InvalidInputError(f"Appearance.teeth must be 'always' or 'bared', got {teeth!r}.")
+    amount: dict[int, float] = {}
+    for code, value in (aus or {}).items():
+        one_sided = isinstance(code, str)  # "R12", "L12": half of the mouth
+        number = int(code[1:]) if one_sided else int(code)
+        amount[number] = amount.get(number, 0.0) + float(value) * (0.5 if one_sided else 1.0)
+    upper = min(1.2, amount.get(10, 0.0) + 0.6 * amount.get(12, 0.0))  # the upper lip lifted off the teeth
+    lower = min(1.0, 0.8 * amount.get(16, 0.0) + 0.4 * amount.get(20, 0.0))  # the lower lip pulled down or back
+    return upper, lower, 0.8  # inside the mouth, in its shadow
+
+
 def _project(points: np.ndarray, size: int, look: Appearance) -> np.ndarray:
     """Scale 3-D points (cm) to pixels so the face oval spans ``face_fraction`` of the width."""
     oval = points[list(FACE_OVAL)]
@@ -431,8 +456,13 @@ def render(
     tooth_h = np.linalg.norm(p[78, :2] - p[308, :2]) * 0.13
     upper_inner = p[[78, 191, 80, 81, 82, 13, 312, 311, 310, 415, 308], :2]
     lower_inner = p[[78, 95, 88, 178, 87, 14, 317, 402, 318, 324, 308], :2]
-    cv2.fillPoly(canvas, [fix(np.vstack([upper_inner, upper_inner[::-1] + [0, tooth_h]]))], (0.92, 0.9, 0.84), cv2.LINE_AA, shift)
-    cv2.fillPoly(canvas, [fix(np.vstack([lower_inner, lower_inner[::-1] - [0, tooth_h * 0.7]]))], (0.85, 0.83, 0.78), cv2.LINE_AA, shift)
+    upper_show, lower_show, tooth_shade = _teeth_exposure(look.teeth, aus)
+    if upper_show > 0:
+        cv2.fillPoly(canvas, [fix(np.vstack([upper_inner, upper_inner[::-1] + [0, tooth_h * upper_show]]))],
+                     tuple(tooth_shade * np.array((0.92, 0.9, 0.84))), cv2.LINE_AA, shift)
+    if lower_show > 0:
+        cv2.fillPoly(canvas, [fix(np.vstack([lower_inner, lower_inner[::-1] - [0, tooth_h * lower_show]]))],
+                     tuple(tooth_shade * np.array((0.85, 0.83, 0.78))), cv2.LINE_AA, shift)
 
     # the face surface: per-vertex albedo and Lambert shading, interpolated per pixel
     tri = worker_triangles()
