@@ -52,24 +52,25 @@ def renderer(look_changes: dict | None = None, folds: float = 1.0, gain: float |
         action_units._au_fields.cache_clear()
 
 
+EVEN_LIGHT = {"ambient": 0.6, "light": (0.0, -0.2, -1.0)}
+LIGHT_SKIN = {"skin": (0.85, 0.66, 0.55), "lips": (0.72, 0.4, 0.34)}
+
 VARIANTS = {
     "as rendered": {},
     "no skin folds": {"folds": 0.0},
     "skin folds twice as dark": {"folds": 2.0},
-    "even, bright light": {"look": {"ambient": 0.6, "light": (0.0, -0.2, -1.0)}},
+    "even, bright light": {"look": EVEN_LIGHT},
     "no noise, no blur": {"look": {"noise": 0.0, "blur": 0.0}},
     "no hair (head the skin's colour)": {"look": {"hair": lambda look: look.skin, "hairline": 0.0}},
-    "light skin for everyone": {"look": {"skin": (0.85, 0.66, 0.55), "lips": (0.72, 0.4, 0.34)}},
+    "light skin for everyone": {"look": LIGHT_SKIN},
     "plain mid-grey background": {"look": {"background": (0.5, 0.5, 0.5)}},
     "full intensity": {"intensity": (1.0, 1.0)},
     "teeth only where the lips bare them": {"look": {"teeth": "bared"}},
     "movements 4/3 as large (gain 2.0)": {"gain": 2.0},
     "movements 5/3 as large (gain 2.5)": {"gain": 2.5},
     "bared teeth, gain 2.5": {"look": {"teeth": "bared"}, "gain": 2.5},
-    "bared teeth, gain 2.5, folds x2.5, even light, light skin": {
-        "look": {"teeth": "bared", "ambient": 0.6, "light": (0.0, -0.2, -1.0), "skin": (0.85, 0.66, 0.55),
-                 "lips": (0.72, 0.4, 0.34)},
-        "gain": 2.5, "folds": 2.5, "intensity": (1.0, 1.0)},
+    "bared teeth, gain 2.5, folds x2.5, even light, light skin, full intensity": {
+        "look": {"teeth": "bared", **EVEN_LIGHT, **LIGHT_SKIN}, "gain": 2.5, "folds": 2.5, "intensity": (1.0, 1.0)},
 }
 
 
@@ -101,7 +102,7 @@ def main() -> None:
                  for i in range(len(faces))]
         said_square = np.asarray(model.predict(boxes))
         square[name] = float(np.mean([np.mean(said_square[truth == label] == label) for label in FER2013_LABELS]))
-        print(f"{name:<58} balanced accuracy {rows[name]['balanced accuracy']:.3f} (square 64-px crop {square[name]:.3f})",
+        print(f"{name:<72} balanced accuracy {rows[name]['balanced accuracy']:.3f} (square 64-px crop {square[name]:.3f})",
               flush=True)
     table = pd.DataFrame(rows).T
     table["square 64-px crop"] = pd.Series(square)

@@ -190,6 +190,18 @@ EXPRESSIVENESS = 1.5
 AU_NUMBERS = (1, 2, 4, 5, 6, 7, 9, 10, 12, 14, 15, 16, 17, 20, 23, 24, 25, 26, 27, 43, 45)
 
 
+def au_strength(aus: dict | None, number: int) -> float:
+    """The intensity of AU ``number`` in ``aus``; a one-sided ``"R12"``/``"L12"`` code counts at half strength.
+
+    Examples
+    --------
+    >>> au_strength({12: 0.4, "R14": 0.6}, 12), au_strength({12: 0.4, "R14": 0.6}, 14)
+    (0.4, 0.3)
+    """
+    aus = aus or {}
+    return float(aus.get(number, 0.0)) + 0.5 * (float(aus.get(f"R{number}", 0.0)) + float(aus.get(f"L{number}", 0.0)))
+
+
 def random_pose(rng: np.random.Generator, max_pose) -> np.ndarray:
     """A head pose (yaw, pitch, roll) in degrees, each drawn uniformly within ``±max_pose``.
 

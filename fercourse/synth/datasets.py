@@ -20,7 +20,7 @@ from fercourse.dataset import Dataset, subject_split
 from fercourse.emotions import FER2013_LABELS, PROTOTYPES
 from fercourse.errors import InvalidInputError
 from fercourse.mesh import triangles
-from fercourse.synth.action_units import AU_NUMBERS, face_mesh, random_pose
+from fercourse.synth.action_units import AU_NUMBERS, au_strength, face_mesh, random_pose
 from fercourse.synth.canonical import use_triangles
 from fercourse.synth.identity import Identity, random_identity
 from fercourse.synth.rendering import Appearance, random_appearance, render
@@ -126,11 +126,7 @@ def independent_aus(rng: np.random.Generator, pool, p_active: float, intensity=(
 
 def au_row(aus: dict) -> list[float]:
     """Intensities in :data:`AU_COLUMNS` order (a one-sided AU counts at half strength)."""
-    row = []
-    for n in AU_NUMBERS:
-        value = float(aus.get(n, 0.0)) + 0.5 * float(aus.get(f"R{n}", 0.0)) + 0.5 * float(aus.get(f"L{n}", 0.0))
-        row.append(min(value, 1.0))
-    return row
+    return [min(au_strength(aus, n), 1.0) for n in AU_NUMBERS]
 
 
 def _subjects(n_subjects: int, rng: np.random.Generator) -> list[tuple[Identity, Appearance]]:

@@ -32,6 +32,7 @@ from fercourse.synth.canonical import (
     canonical_mesh,
     neutral_mesh,
 )
+from fercourse.synth.action_units import au_strength
 from fercourse.synth.identity import region_weight
 
 __all__ = ["Appearance", "random_appearance", "render"]
@@ -302,8 +303,7 @@ def _fold_darkening(aus: dict | None) -> np.ndarray:
         return darkening
     weights = _fold_weights()
     for fold, per_au in _FOLDS.items():
-        strength = sum(float(aus.get(au, 0.0)) * k for au, k in per_au.items())
-        strength += 0.5 * sum(float(aus.get(f"{side}{au}", 0.0)) * k for au, k in per_au.items() for side in "RL")
+        strength = sum(au_strength(aus, au) * k for au, k in per_au.items())
         darkening += weights[fold] * min(strength, 0.6)
     return np.clip(darkening, 0.0, 0.6)
 
@@ -314,13 +314,8 @@ def _teeth_exposure(teeth: str, aus: dict | None) -> tuple[float, float, float]:
         return 1.0, 0.7, 1.0
     if teeth != "bared":
         raise InvalidInputError(f"Appearance.teeth must be 'always' or 'bared', got {teeth!r}.")
-    amount: dict[int, float] = {}
-    for code, value in (aus or {}).items():
-        one_sided = isinstance(code, str)  # "R12", "L12": half of the mouth
-        number = int(code[1:]) if one_sided else int(code)
-        amount[number] = amount.get(number, 0.0) + float(value) * (0.5 if one_sided else 1.0)
-    upper = min(1.2, amount.get(10, 0.0) + 0.6 * amount.get(12, 0.0))  # the upper lip lifted off the teeth
-    lower = min(1.0, 0.8 * amount.get(16, 0.0) + 0.4 * amount.get(20, 0.0))  # the lower lip pulled down or back
+    upper = min(1.2, au_strength(aus, 10) + 0.6 * au_strength(aus, 12))  # the upper lip lifted off the teeth
+    lower = min(1.0, 0.8 * au_strength(aus, 16) + 0.4 * au_strength(aus, 20))  # the lower lip pulled down or back
     return upper, lower, 0.8  # inside the mouth, in its shadow
 
 
